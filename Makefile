@@ -1,0 +1,56 @@
+# Everything installs from the project's own files: a virtualenv with pinned Python packages and a
+# local CDK CLI from npm. Targets re-install only when their pin files change.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+NODE_STAMP := node_modules/.installed
+PY_STAMP := $(VENV)/.installed
+
+# The CDK CLI runs offline: no telemetry, no version check, its state inside the project.
+export CDK_HOME := $(CURDIR)/.cdk
+export CDK_DISABLE_CLI_TELEMETRY := 1
+export CDK_DISABLE_VERSION_CHECK := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: install test pytest lint format demo synth deploy diff bench audit clean
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements-dev.txt lambda_src/requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## test: install what is needed, lint, then run every test (unit, integration, infra)
+test: install lint pytest
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(PY_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## demo: the poller end to end on local stand-ins (simulator + moto_server), no AWS needed
+demo: $(PY_STAMP)
+	$(BIN)/python scripts/demo.py
+
+## bench: the performance benchmark (prints a table; not a test)
+bench: $(PY_STAMP)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .cache .cdk .pytest_cache .mypy_cache .ruff_cache .hypothesis

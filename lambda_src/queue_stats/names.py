@@ -1,0 +1,115 @@
+"""Every name shared by the runtime, the CLI and the CDK stack: env vars, metrics, dimensions.
+
+This module is the single source of truth; `infra/` imports it instead of repeating a string.
+It is pure (no I/O, no third-party imports) so the CDK app can import it cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+# --- environment variables (CONTRACT.md) -------------------------------------------------------
+ENV_COMPANY_CODE: Final = "SYMBEE_COMPANY_CODE"
+ENV_ENVIRONMENT: Final = "SYMBEE_ENVIRONMENT"
+ENV_REGION: Final = "SYMBEE_REGION"
+ENV_API_URL: Final = "SYMBEE_API_URL"
+ENV_PLATFORM_CODE: Final = "SYMBEE_PLATFORM_CODE"
+ENV_API_KEY_SECRET_ID: Final = "SYMBEE_API_KEY_SECRET_ID"
+ENV_SECRETS_REGION: Final = "SYMBEE_SECRETS_REGION"
+ENV_INCLUDE_AMAZON_QUEUES: Final = "SYMBEE_INCLUDE_AMAZON_QUEUES"
+ENV_QUEUE_IDS: Final = "SYMBEE_QUEUE_IDS"
+ENV_METRICS_NAMESPACE: Final = "METRICS_NAMESPACE"
+ENV_API_KEY_MAX_AGE_SECONDS: Final = "API_KEY_MAX_AGE_SECONDS"
+
+# --- defaults -----------------------------------------------------------------------------------
+DEFAULT_SYMBEE_REGION: Final = "us-east-1"
+DEFAULT_PLATFORM_CODE: Final = "AWS Connect"
+DEFAULT_API_KEY_SECRET_ID: Final = "SYMBEE_CONNECT_API_KEY"
+DEFAULT_NAMESPACE: Final = "SymbeeConnect/Queues"
+DEFAULT_API_KEY_MAX_AGE_SECONDS: Final = 300
+MAX_API_KEY_MAX_AGE_SECONDS: Final = 3600  # the vendor: never cache the key longer than an hour
+
+# Regions a Symbee Connect environment can live in. us-east-1 has no host prefix.
+SYMBEE_REGIONS: Final = (
+    "us-east-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-2",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "af-south-1",
+)
+API_PORT: Final = 9443
+API_PATH: Final = "/symbee-connect-stats-service/svc/rs/RealtimeStatsService/retrieveQueueInfo"
+
+# --- metric dimensions --------------------------------------------------------------------------
+DIM_ENVIRONMENT: Final = "Environment"
+DIM_QUEUE_ID: Final = "QueueId"
+DIM_QUEUE_NAME: Final = "QueueName"
+QUEUE_DIMENSIONS: Final = (DIM_ENVIRONMENT, DIM_QUEUE_ID, DIM_QUEUE_NAME)
+HEALTH_DIMENSIONS: Final = (DIM_ENVIRONMENT,)
+
+
+@dataclass(frozen=True)
+class CountMetric:
+    """A per-queue metric copied from one numeric field of the API's record."""
+
+    name: str
+    field: str
+    unit: str
+
+
+METRIC_AGENTS_STAFFED: Final = "AgentsStaffed"
+METRIC_AGENTS_AVAILABLE: Final = "AgentsAvailable"
+METRIC_AGENTS_WORKING: Final = "AgentsWorking"
+METRIC_AGENTS_IN_WRAP: Final = "AgentsInWrap"
+METRIC_AGENTS_IN_ERROR: Final = "AgentsInError"
+METRIC_AGENTS_UNAVAILABLE: Final = "AgentsUnavailable"
+METRIC_ITEMS_IN_QUEUE: Final = "ItemsInQueue"
+METRIC_ITEMS_SCHEDULED: Final = "ItemsScheduled"
+METRIC_ITEMS_BEING_DELIVERED: Final = "ItemsBeingDelivered"
+METRIC_OLDEST_ITEM_AGE: Final = "OldestItemAge"
+METRIC_QUEUE_OPEN: Final = "QueueOpen"  # 1 open, 0 closed, absent when unknown; unit None
+# Derived: items waiting while no agent is available and the queue is not closed (0 otherwise).
+# It exists so one alarm can say "work is waiting and nobody can take it" without paging at night.
+METRIC_UNATTENDED_ITEMS: Final = "UnattendedItems"
+
+# Per-queue metrics copied from one numeric field each. Order is the README's table order.
+COUNT_METRICS: Final = (
+    CountMetric(METRIC_AGENTS_STAFFED, "agentsStaffed", "Count"),
+    CountMetric(METRIC_AGENTS_AVAILABLE, "agentsAvailable", "Count"),
+    CountMetric(METRIC_AGENTS_WORKING, "agentsWorking", "Count"),
+    CountMetric(METRIC_AGENTS_IN_WRAP, "agentsInWrap", "Count"),
+    CountMetric(METRIC_AGENTS_IN_ERROR, "agentsInError", "Count"),
+    CountMetric(METRIC_AGENTS_UNAVAILABLE, "agentsUnavailable", "Count"),
+    CountMetric(METRIC_ITEMS_IN_QUEUE, "itemsInQueue", "Count"),
+    CountMetric(METRIC_ITEMS_SCHEDULED, "itemsScheduled", "Count"),
+    CountMetric(METRIC_ITEMS_BEING_DELIVERED, "itemsBeingDelivered", "Count"),
+    CountMetric(METRIC_OLDEST_ITEM_AGE, "oldestItem", "Seconds"),
+)
+
+# --- the poller's own health (dimension Environment only) ---------------------------------------
+METRIC_POLL_SUCCEEDED: Final = "PollSucceeded"
+METRIC_API_LATENCY: Final = "ApiLatency"
+METRIC_QUEUES_REPORTED: Final = "QueuesReported"
+METRIC_INVALID_RECORDS: Final = "InvalidRecords"
+
+# Every metric the poller can publish, queue metrics first: used by the dashboard and docs.
+QUEUE_METRIC_NAMES: Final = (
+    *(m.name for m in COUNT_METRICS),
+    METRIC_QUEUE_OPEN,
+    METRIC_UNATTENDED_ITEMS,
+)
+HEALTH_METRIC_NAMES: Final = (
+    METRIC_POLL_SUCCEEDED,
+    METRIC_API_LATENCY,
+    METRIC_QUEUES_REPORTED,
+    METRIC_INVALID_RECORDS,
+)
+
+# --- the Lambda entry point ---------------------------------------------------------------------
+HANDLER: Final = "queue_stats.handler.lambda_handler"
