@@ -15,7 +15,7 @@ ENV_ENVIRONMENT: Final = "SYMBEE_ENVIRONMENT"
 ENV_REGION: Final = "SYMBEE_REGION"
 ENV_API_URL: Final = "SYMBEE_API_URL"
 ENV_PLATFORM_CODE: Final = "SYMBEE_PLATFORM_CODE"
-ENV_API_KEY_SECRET_ID: Final = "SYMBEE_API_KEY_SECRET_ID"
+ENV_API_KEY_SECRET_ID: Final = "SYMBEE_API_KEY_SECRET_ID"  # noqa: S105 - a name, not a secret
 ENV_SECRETS_REGION: Final = "SYMBEE_SECRETS_REGION"
 ENV_INCLUDE_AMAZON_QUEUES: Final = "SYMBEE_INCLUDE_AMAZON_QUEUES"
 ENV_QUEUE_IDS: Final = "SYMBEE_QUEUE_IDS"
@@ -25,7 +25,7 @@ ENV_API_KEY_MAX_AGE_SECONDS: Final = "API_KEY_MAX_AGE_SECONDS"
 # --- defaults -----------------------------------------------------------------------------------
 DEFAULT_SYMBEE_REGION: Final = "us-east-1"
 DEFAULT_PLATFORM_CODE: Final = "AWS Connect"
-DEFAULT_API_KEY_SECRET_ID: Final = "SYMBEE_CONNECT_API_KEY"
+DEFAULT_API_KEY_SECRET_ID: Final = "SYMBEE_CONNECT_API_KEY"  # noqa: S105 - the secret's id
 DEFAULT_NAMESPACE: Final = "SymbeeConnect/Queues"
 DEFAULT_API_KEY_MAX_AGE_SECONDS: Final = 300
 MAX_API_KEY_MAX_AGE_SECONDS: Final = 3600  # the vendor: never cache the key longer than an hour
@@ -52,6 +52,7 @@ DIM_QUEUE_ID: Final = "QueueId"
 DIM_QUEUE_NAME: Final = "QueueName"
 QUEUE_DIMENSIONS: Final = (DIM_ENVIRONMENT, DIM_QUEUE_ID, DIM_QUEUE_NAME)
 HEALTH_DIMENSIONS: Final = (DIM_ENVIRONMENT,)
+MAX_DIMENSION_VALUE: Final = 1024  # CloudWatch's limit on a dimension value's length
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,55 @@
+"""The Symbee API key from Secrets Manager, cached for at most `max_age` seconds.
+
+The key rotates; a rejected key is re-read once with `refresh=True`, bypassing the cache.
+The value never appears in a message: errors carry the secret's id, region and AWS error code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+from queue_stats import redact
+from queue_stats.errors import ApiKeyError
+
+
+class ApiKeySource(Protocol):
+    def get(self, *, refresh: bool = False) -> str: ...
+
+
+class SecretsManagerApiKey:
+    """Reads the key through Powertools Parameters, whose cache makes warm polls free."""
+
+    def __init__(self, *, secret_id: str, region: str, max_age_seconds: int, client: Any) -> None:
+        self._secret_id = secret_id
+        self._region = region
+        self._max_age = max_age_seconds
+        self._provider = parameters.SecretsProvider(boto3_client=client)
+        redact.install()  # before the first read: botocore logs the secret's body at DEBUG
+
+    def get(self, *, refresh: bool = False) -> str:
+        try:
+            value = self._provider.get(self._secret_id, max_age=self._max_age, force_fetch=refresh)
+        except GetParameterError as error:
+            raise ApiKeyError(
+                f"could not read the API key from Secrets Manager secret {self._secret_id!r} "
+                f"in {self._region}: {_first_line(error)}"
+            ) from None
+        if not isinstance(value, str):
+            raise ApiKeyError(
+                f"Secrets Manager secret {self._secret_id!r} holds binary data, expected the key as a string"
+            )
+        # The vendor stores the key itself as the SecretString. A newline pasted in by hand is
+        # never part of a key, so surrounding whitespace is dropped.
+        key = value.strip()
+        if not key:
+            raise ApiKeyError(f"Secrets Manager secret {self._secret_id!r} is empty")
+        redact.register(key)
+        return key
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else type(error).__name__

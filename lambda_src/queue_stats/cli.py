@@ -1,0 +1,258 @@
+"""The `symbee-queue-stats` command line: poll, watch, discover, simulate.
+
+Configured by the same environment variables as the Lambda; flags override them. Failures print
+one line to stderr (no traceback) and exit non-zero: 2 for configuration, 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from queue_stats import names as n
+from queue_stats.errors import ConfigError, QueueStatsError
+from queue_stats.model import QueueStats
+from queue_stats.poll import PollResult, run_poll
+from queue_stats.settings import Settings
+from queue_stats.table import DEFAULT_OLDEST_WARNING_SECONDS, render_discovery, render_queues
+
+if TYPE_CHECKING:
+    from queue_stats.runtime import Runtime
+
+PROG = "symbee-queue-stats"
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+# Flags that override an environment variable: (flag, variable, help).
+_OVERRIDES: tuple[tuple[str, str, str], ...] = (
+    ("--company-code", n.ENV_COMPANY_CODE, "Symbee Connect company alias"),
+    ("--environment", n.ENV_ENVIRONMENT, "Symbee Connect environment name"),
+    ("--region", n.ENV_REGION, f"Symbee region (default {n.DEFAULT_SYMBEE_REGION})"),
+    ("--api-url", n.ENV_API_URL, "full API URL (overrides --region), e.g. a local simulator"),
+    ("--secret-id", n.ENV_API_KEY_SECRET_ID, f"Secrets Manager id of the key (default {n.DEFAULT_API_KEY_SECRET_ID})"),
+    ("--secrets-region", n.ENV_SECRETS_REGION, "region of that secret (default AWS_REGION)"),
+    ("--queue-ids", n.ENV_QUEUE_IDS, "comma-separated queue ids/ARNs to ask for (default all)"),
+    ("--include-amazon-queues", n.ENV_INCLUDE_AMAZON_QUEUES, "true or false (default true)"),
+    ("--namespace", n.ENV_METRICS_NAMESPACE, f"CloudWatch namespace (default {n.DEFAULT_NAMESPACE})"),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        command: Callable[[argparse.Namespace], int] = args.run
+        return command(args)
+    except ConfigError as error:
+        return _fail(f"configuration: {error}", EXIT_CONFIG)
+    except QueueStatsError as error:
+        return _fail(str(error), EXIT_FAILED)
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except Exception as error:  # a bug or an unexpected library error: still one line
+        if args.verbose:
+            raise
+        return _fail(f"unexpected {type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Symbee Connect realtime queue statistics, from the API to CloudWatch."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging; tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    poll = commands.add_parser("poll", help="poll once, print the queues and publish to CloudWatch")
+    _add_config_flags(poll)
+    poll.add_argument("--dry-run", action="store_true", help="print only; publish nothing")
+    poll.add_argument("--json", action="store_true", help="print the queues as JSON instead of a table")
+    poll.set_defaults(run=_cmd_poll)
+
+    watch = commands.add_parser("watch", help="poll every --interval seconds and redraw the table (publishes nothing)")
+    _add_config_flags(watch)
+    watch.add_argument("--interval", type=_positive_float, default=60.0, help="seconds between polls (default 60)")
+    watch.add_argument("--count", type=int, default=0, help="stop after this many polls (default: until Ctrl-C)")
+    watch.add_argument(
+        "--oldest-warning",
+        type=_positive_float,
+        default=float(DEFAULT_OLDEST_WARNING_SECONDS),
+        help=f"flag queues whose oldest item is this many seconds old (default {DEFAULT_OLDEST_WARNING_SECONDS})",
+    )
+    watch.add_argument("--no-color", action="store_true", help="no ANSI colours")
+    watch.set_defaults(run=_cmd_watch)
+
+    discover = commands.add_parser("discover", help="list the queues and print a cdk.json snippet for them")
+    _add_config_flags(discover)
+    discover.add_argument("--json", action="store_true", help="print the queues as JSON")
+    discover.set_defaults(run=_cmd_discover)
+
+    simulate = commands.add_parser("simulate", help="serve the local Symbee API simulator on 127.0.0.1")
+    simulate.set_defaults(run=_cmd_simulate)
+    try:
+        from symbee_sim.cli import add_arguments  # noqa: PLC0415 - the simulator is not in the Lambda asset
+    except ImportError:
+        simulate.set_defaults(run=_no_simulator)
+    else:
+        add_arguments(simulate)
+    return parser
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("configuration (each overrides its environment variable)")
+    for flag, variable, text in _OVERRIDES:
+        group.add_argument(flag, dest=variable, metavar=variable, help=text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _settings(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> Settings:
+    overrides = {variable: getattr(args, variable) for _, variable, _ in _OVERRIDES}
+    return Settings.from_env({**environ, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def _runtime(args: argparse.Namespace) -> Runtime:
+    from queue_stats.runtime import Runtime  # noqa: PLC0415 - boto3 only when a command needs it
+
+    return Runtime.create(_settings(args))
+
+
+def _poll(runtime: Runtime, *, publish: bool) -> PollResult:
+    from queue_stats.runtime import api_deadline  # noqa: PLC0415
+
+    return run_poll(
+        environment=runtime.settings.environment,
+        fetcher=runtime.api,
+        publisher=runtime.publisher if publish else None,
+        deadline=api_deadline(),
+    )
+
+
+def _cmd_poll(args: argparse.Namespace) -> int:
+    result = _poll(_runtime(args), publish=not args.dry_run)
+    out = sys.stdout
+    if args.json:
+        json.dump([_queue_json(q) for q in result.parsed.queues], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(render_queues(result.parsed.queues, color=_color(out)) + "\n")
+    _print_summary(result, sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    out = sys.stdout
+    color = _color(out) and not args.no_color
+    runtime = _runtime(args)  # one session and key cache for the whole watch
+    polls = 0
+    while True:
+        started = time.monotonic()
+        try:
+            result = _poll(runtime, publish=False)
+            screen = render_queues(result.parsed.queues, color=color, oldest_warning_seconds=args.oldest_warning)
+            status = (
+                f"{time.strftime('%H:%M:%S')}  {len(result.parsed.queues)} queues, "
+                f"{len(result.parsed.problems)} invalid, API {result.api.latency_ms:.0f} ms"
+            )
+        except ConfigError:
+            raise
+        except QueueStatsError as error:  # keep watching: the next poll may work
+            screen, status = "", f"{time.strftime('%H:%M:%S')}  poll failed: {error}"
+        if out.isatty():
+            out.write("\033[H\033[2J")  # redraw in place
+        out.write(f"{screen}\n{status}  (every {args.interval:g}s, Ctrl-C to stop)\n")
+        out.flush()
+        polls += 1
+        if args.count and polls >= args.count:
+            return EXIT_OK
+        time.sleep(max(0.0, args.interval - (time.monotonic() - started)))
+
+
+def _cmd_discover(args: argparse.Namespace) -> int:
+    runtime = _runtime(args)
+    queues = _poll(runtime, publish=False).parsed.queues
+    if args.json:
+        json.dump([_queue_json(q) for q in queues], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(render_discovery(queues))
+    print(f"\n{len(queues)} queues. A cdk.json snippet that monitors them:\n")
+    print(json.dumps(cdk_context_snippet(runtime.settings, queues), indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cdk_context_snippet(settings: Settings, queues: Sequence[QueueStats]) -> dict[str, object]:
+    """The `context` entries of cdk.json for this environment and exactly these queues."""
+    environment: dict[str, object] = {
+        "companyCode": settings.company_code,
+        "environment": settings.environment,
+        "includeAmazonQueues": settings.include_amazon_queues,
+        "queueIds": [q.queue_id for q in queues],
+    }
+    if settings.api_key_secret_id != n.DEFAULT_API_KEY_SECRET_ID:
+        environment["secretId"] = settings.api_key_secret_id
+    return {"context": {"symbee": environment}}
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from symbee_sim.cli import run  # noqa: PLC0415
+
+    return run(args)
+
+
+def _no_simulator(args: argparse.Namespace) -> int:
+    raise ConfigError("the simulator is not installed here (it ships with the source, not the Lambda asset)")
+
+
+def _queue_json(queue: QueueStats) -> dict[str, object]:
+    return {
+        "queueId": queue.queue_id,
+        "queueName": queue.queue_name,
+        "deliveryProvider": queue.delivery_provider,
+        "taskType": queue.task_type,
+        "openClosedState": queue.open_state,
+        "metrics": dict(queue.values),
+    }
+
+
+def _print_summary(result: PollResult, stream: TextIO) -> None:
+    summary = result.summary()
+    published = (
+        f"published {summary['datums']} datums in {summary['put_metric_data_requests']} request(s)"
+        if result.published is not None
+        else "dry run: nothing published"
+    )
+    print(
+        f"{summary['queues']} queues, {summary['invalid_records']} invalid records, "
+        f"API {summary['api_latency_ms']} ms; {published}",
+        file=stream,
+    )
+
+
+def _color(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The API's response as typed values: parsing, validation and the contract's rules. Pure.
+
+Nothing fake is ever published: a value is kept only when it is present and valid, and every
+field or record skipped is reported as a `Problem` so the poller can count and log it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from queue_stats import names as n
+from queue_stats.errors import ResponseError
+
+# Largest integer a double (CloudWatch's value type) holds exactly; anything above is not a count.
+MAX_VALUE = 2**53
+MAX_DIMENSION_VALUE = n.MAX_DIMENSION_VALUE
+# Marks a field absent from the record (distinct from an explicit null).
+_MISSING: Any = object()
+
+_COUNT_FIELDS = tuple((m.name, m.field) for m in n.COUNT_METRICS if m.name != n.METRIC_OLDEST_ITEM_AGE)
+_OLDEST_FIELD = next(m.field for m in n.COUNT_METRICS if m.name == n.METRIC_OLDEST_ITEM_AGE)
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """One queue's snapshot. `values` holds only what may be published, keyed by metric name."""
+
+    queue_id: str
+    queue_name: str
+    delivery_provider: str | None
+    task_type: str | None
+    open_state: str | None
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A record or field skipped as invalid."""
+
+    index: int
+    queue_id: str | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"record {self.index}" + (f" (queue {self.queue_id!r})" if self.queue_id is not None else "")
+        return f"{where}: {self.field + ' ' if self.field else ''}{self.reason}"
+
+
+@dataclass(frozen=True)
+class ParsedResponse:
+    queues: tuple[QueueStats, ...]
+    problems: tuple[Problem, ...]
+
+
+def parse_body(body: bytes) -> ParsedResponse:
+    """Decode the API's 200 body. A body that is not a JSON array fails the whole poll."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise ResponseError("Symbee API response is nested too deeply to be queue statistics") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, int too long
+        detail = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        snippet = " (empty body)" if not body.strip() else ""
+        raise ResponseError(f"Symbee API response is not valid JSON{snippet}: {detail}") from None
+    return parse_records(data)
+
+
+def parse_records(data: object) -> ParsedResponse:
+    """Validate the decoded response: a JSON array of queue records."""
+    if not isinstance(data, list):
+        raise ResponseError(f"Symbee API response is a JSON {_json_type(data)}, expected an array of queue records")
+    queues: list[QueueStats] = []
+    problems: list[Problem] = []
+    first_index: dict[str, int] = {}
+    for index, record in enumerate(data):
+        queue = _parse_record(index, record, problems)
+        if queue is None:
+            continue
+        # A queue id twice in one answer cannot both be true for the same minute; keep the first
+        # (the vendor's order) and report the rest rather than publish two datapoints.
+        seen = first_index.setdefault(queue.queue_id, index)
+        if seen != index:
+            problems.append(Problem(index, queue.queue_id, None, f"duplicate queueId (first seen at record {seen})"))
+            continue
+        queues.append(queue)
+    return ParsedResponse(tuple(queues), tuple(problems))
+
+
+def _parse_record(index: int, record: object, problems: list[Problem]) -> QueueStats | None:
+    if not isinstance(record, dict):
+        problems.append(Problem(index, None, None, f"is a JSON {_json_type(record)}, not an object"))
+        return None
+    info = record.get("queueInfo")
+    if not isinstance(info, dict):
+        reason = "is missing" if info is None else f"is a JSON {_json_type(info)}, not an object"
+        problems.append(Problem(index, None, "queueInfo", reason))
+        return None
+    queue_id = info.get("queueId")
+    if not isinstance(queue_id, str) or not queue_id.strip() or len(queue_id) > MAX_DIMENSION_VALUE:
+        problems.append(Problem(index, None, "queueInfo.queueId", _id_reason(queue_id)))
+        return None
+
+    name = info.get("queueName")
+    if name is None or (isinstance(name, str) and not name.strip()):
+        name = queue_id  # the contract: no name, the id stands in
+    elif not isinstance(name, str):
+        problems.append(Problem(index, queue_id, "queueInfo.queueName", f"is a JSON {_json_type(name)}"))
+        name = queue_id
+    elif len(name) > MAX_DIMENSION_VALUE:
+        name = name[:MAX_DIMENSION_VALUE]  # a display name: cut to fit rather than lose the queue
+
+    values: dict[str, float] = {}
+    for metric, field in _COUNT_FIELDS:
+        value = record.get(field, _MISSING)
+        # Fast path for the common case: a plain non-negative int.
+        if type(value) is int and 0 <= value <= MAX_VALUE:
+            values[metric] = value
+            continue
+        problem = _number_problem(value, whole=True)
+        if problem is None:
+            values[metric] = value
+        else:
+            problems.append(Problem(index, queue_id, field, problem))
+
+    state = record.get("openClosedState", _MISSING)
+    is_open = _open_state(index, queue_id, state, problems)
+    if is_open is not None:
+        values[n.METRIC_QUEUE_OPEN] = 1 if is_open else 0
+
+    waiting = values.get(n.METRIC_ITEMS_IN_QUEUE)
+    oldest = record.get(_OLDEST_FIELD, _MISSING)
+    oldest_problem = _number_problem(oldest, whole=False)
+    if oldest_problem is not None:
+        problems.append(Problem(index, queue_id, _OLDEST_FIELD, oldest_problem))
+    elif oldest != 0 or waiting == 0:
+        # 0 with items waiting (or an unknown count) means "not measured" (SYMBEE queues today).
+        values[n.METRIC_OLDEST_ITEM_AGE] = oldest
+
+    available = values.get(n.METRIC_AGENTS_AVAILABLE)
+    if waiting is not None and available is not None:
+        unattended = available == 0 and is_open is not False
+        values[n.METRIC_UNATTENDED_ITEMS] = waiting if unattended else 0
+
+    provider = info.get("deliveryProvider")
+    task_type = info.get("taskType")
+    return QueueStats(
+        queue_id=queue_id,
+        queue_name=name,
+        delivery_provider=provider if isinstance(provider, str) else None,
+        task_type=task_type if isinstance(task_type, str) else None,
+        open_state=state if isinstance(state, str) else None,
+        values=values,
+    )
+
+
+def _number_problem(value: object, *, whole: bool) -> str | None:
+    """Why `value` is not a publishable non-negative number, or None when it is."""
+    if value is _MISSING:
+        return "is missing"
+    if value is None:
+        return "is null"
+    if isinstance(value, bool):
+        return f"is a boolean ({str(value).lower()}), not a number"
+    if isinstance(value, str):
+        return f"is a string ({value[:40]!r}), not a number"
+    if not isinstance(value, int | float):
+        return f"is a JSON {_json_type(value)}, not a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is {value!r}, not a finite number"
+    if value < 0:
+        return f"is negative ({value})"
+    if value > MAX_VALUE:
+        return f"is implausibly large ({value:.3g})"
+    if whole and isinstance(value, float) and not value.is_integer():
+        return f"is not a whole number ({value})"
+    return None
+
+
+def _open_state(index: int, queue_id: str, state: object, problems: list[Problem]) -> bool | None:
+    """True for a state that says OPEN, False for CLOSED, None when unknown."""
+    field = "openClosedState"
+    if not isinstance(state, str):
+        problems.append(Problem(index, queue_id, field, "is missing" if state is _MISSING else "is not a string"))
+        return None
+    words = state.upper().split("_")
+    if "OPEN" in words:
+        return True
+    if "CLOSED" in words:
+        return False
+    if "UNKNOWN" not in words:  # OPERATING_HOURS_UNKNOWN is the vendor saying "unknown": not a fault
+        problems.append(Problem(index, queue_id, field, f"{state[:40]!r} is not a known state"))
+    return None
+
+
+def _id_reason(queue_id: object) -> str:
+    if queue_id is None:
+        return "is missing"
+    if not isinstance(queue_id, str):
+        return f"is a JSON {_json_type(queue_id)}, not a string"
+    if not queue_id.strip():
+        return "is empty"
+    return f"is longer than CloudWatch's {MAX_DIMENSION_VALUE}-character dimension limit"
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    return "number"

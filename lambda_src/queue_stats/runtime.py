@@ -1,0 +1,71 @@
+"""Builds the real adapters (Secrets Manager, Symbee API, CloudWatch) from settings.
+
+Shared by the Lambda handler and the command line. Every AWS client honours AWS_REGION,
+AWS_DEFAULT_REGION and AWS_ENDPOINT_URL through boto3's own configuration chain.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import NoRegionError
+
+from queue_stats.api_key import SecretsManagerApiKey
+from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS, CloudWatchPublisher
+from queue_stats.errors import ConfigError
+from queue_stats.settings import Settings
+from queue_stats.symbee_api import SymbeeApiClient
+
+# Short timeouts and botocore's standard retry mode (3 attempts, throttling and 5xx retried with
+# backoff): a poll must finish inside its minute even when an AWS endpoint misbehaves.
+_AWS_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=MAX_CONCURRENT_REQUESTS,
+)
+
+# Time kept back from the invocation for publishing after the API call.
+PUBLISH_RESERVE_SECONDS = 10.0
+# The API call never takes longer than this, whatever the function's timeout.
+MAX_API_SECONDS = 40.0
+
+
+def api_deadline(remaining_millis: float | None = None) -> float:
+    """A time.monotonic() deadline for the API call that leaves room to publish afterwards.
+
+    `remaining_millis` is the invocation's remaining time (None outside Lambda)."""
+    budget = MAX_API_SECONDS
+    if remaining_millis is not None:
+        budget = min(budget, remaining_millis / 1000.0 - PUBLISH_RESERVE_SECONDS)
+    return time.monotonic() + max(0.0, budget)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    api: SymbeeApiClient
+    publisher: CloudWatchPublisher
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        session = boto3.session.Session()
+        try:
+            secrets = session.client("secretsmanager", region_name=settings.secrets_region, config=_AWS_CONFIG)
+            cloudwatch = session.client("cloudwatch", config=_AWS_CONFIG)
+        except NoRegionError:
+            raise ConfigError("AWS_REGION is not set: say which region to publish CloudWatch metrics in") from None
+        api_key = SecretsManagerApiKey(
+            secret_id=settings.api_key_secret_id,
+            region=settings.secrets_region,
+            max_age_seconds=settings.api_key_max_age_seconds,
+            client=secrets,
+        )
+        return cls(
+            settings=settings,
+            api=SymbeeApiClient(settings, api_key),
+            publisher=CloudWatchPublisher(cloudwatch, settings.namespace),
+        )

@@ -1,0 +1,154 @@
+"""Environment variables -> one typed, validated `Settings` value.
+
+The only module that reads configuration from the environment. Every error names the variable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from queue_stats import names as n
+from queue_stats.errors import ConfigError
+
+# CloudWatch: namespaces are 1-255 of these characters and may not start with "AWS/".
+_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9.\-_/#: ]{1,255}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    company_code: str
+    environment: str
+    api_url: str
+    platform_code: str
+    api_key_secret_id: str
+    secrets_region: str
+    include_amazon_queues: bool
+    queue_ids: tuple[str, ...]  # empty: every queue
+    namespace: str
+    api_key_max_age_seconds: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Parse and validate; raises ConfigError naming the first bad variable."""
+        region = _get(env, n.ENV_REGION) or n.DEFAULT_SYMBEE_REGION
+        if region not in n.SYMBEE_REGIONS:
+            raise ConfigError(
+                f"{n.ENV_REGION}={region!r} is not a Symbee Connect region "
+                f"(one of {', '.join(n.SYMBEE_REGIONS)}); set {n.ENV_API_URL} for any other host"
+            )
+        api_url = _get(env, n.ENV_API_URL)
+        if api_url:
+            _check_api_url(api_url)
+        else:
+            api_url = api_url_for_region(region)
+
+        secrets_region = _get(env, n.ENV_SECRETS_REGION) or _get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION")
+        if not secrets_region:
+            raise ConfigError(
+                f"{n.ENV_SECRETS_REGION} is not set and neither is AWS_REGION: "
+                "say which region holds the API key secret"
+            )
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", secrets_region):
+            raise ConfigError(f"{n.ENV_SECRETS_REGION}={secrets_region!r} is not an AWS region name")
+
+        namespace = _get(env, n.ENV_METRICS_NAMESPACE) or n.DEFAULT_NAMESPACE
+        if not _NAMESPACE_RE.fullmatch(namespace) or namespace.startswith("AWS/"):
+            raise ConfigError(
+                f"{n.ENV_METRICS_NAMESPACE}={namespace!r} is not a valid CloudWatch namespace "
+                "(1-255 of A-Z a-z 0-9 . - _ / # : space, not starting with AWS/)"
+            )
+
+        return cls(
+            company_code=_required(env, n.ENV_COMPANY_CODE),
+            environment=_dimension_value(env, n.ENV_ENVIRONMENT),
+            api_url=api_url,
+            platform_code=_get(env, n.ENV_PLATFORM_CODE) or n.DEFAULT_PLATFORM_CODE,
+            api_key_secret_id=_get(env, n.ENV_API_KEY_SECRET_ID) or n.DEFAULT_API_KEY_SECRET_ID,
+            secrets_region=secrets_region,
+            include_amazon_queues=_boolean(env, n.ENV_INCLUDE_AMAZON_QUEUES, default=True),
+            queue_ids=_queue_ids(env),
+            namespace=namespace,
+            api_key_max_age_seconds=_int_between(
+                env,
+                n.ENV_API_KEY_MAX_AGE_SECONDS,
+                default=n.DEFAULT_API_KEY_MAX_AGE_SECONDS,
+                low=1,
+                high=n.MAX_API_KEY_MAX_AGE_SECONDS,
+            ),
+        )
+
+
+def api_url_for_region(region: str) -> str:
+    """The vendor's URL: no host prefix for us-east-1, `<region>.` before the host otherwise."""
+    if region not in n.SYMBEE_REGIONS:
+        raise ConfigError(f"{region!r} is not a Symbee Connect region")
+    prefix = "" if region == n.DEFAULT_SYMBEE_REGION else f"{region}."
+    return f"https://{prefix}symbeeconnect.com:{n.API_PORT}{n.API_PATH}"
+
+
+def _get(env: Mapping[str, str], name: str) -> str:
+    return env.get(name, "").strip()
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = _get(env, name)
+    if not value:
+        raise ConfigError(f"{name} is required and not set")
+    return value
+
+
+def _dimension_value(env: Mapping[str, str], name: str) -> str:
+    value = _required(env, name)
+    if len(value) > n.MAX_DIMENSION_VALUE:
+        raise ConfigError(f"{name} is longer than CloudWatch's {n.MAX_DIMENSION_VALUE}-character limit")
+    return value
+
+
+def _boolean(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    value = _get(env, name).lower()
+    if not value:
+        return default
+    if value in ("true", "false"):
+        return value == "true"
+    raise ConfigError(f"{name}={env[name]!r} must be true or false")
+
+
+def _int_between(env: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    value = _get(env, name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name}={number} is out of range {low} to {high}")
+    return number
+
+
+def _queue_ids(env: Mapping[str, str]) -> tuple[str, ...]:
+    ids = (part.strip() for part in _get(env, n.ENV_QUEUE_IDS).split(","))
+    return tuple(dict.fromkeys(i for i in ids if i))  # order kept, duplicates dropped
+
+
+def _check_api_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"{n.ENV_API_URL}={url!r} is not an http(s) URL")
+    # Plain HTTP would send the API key in clear text; it is allowed only to this machine
+    # (the local simulator).
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(f"{n.ENV_API_URL} must use https (http is allowed only for localhost)")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
