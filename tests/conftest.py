@@ -100,7 +100,13 @@ class Datapoint:
 def list_metrics(namespace: str = n.DEFAULT_NAMESPACE) -> list[dict[str, Any]]:
     cloudwatch = boto3.client("cloudwatch")
     pages = cloudwatch.get_paginator("list_metrics").paginate(Namespace=namespace)
-    return [metric for page in pages for metric in page["Metrics"]]
+    # moto lists a metric once per datum; CloudWatch lists it once.
+    unique = {
+        (m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"]))): m
+        for page in pages
+        for m in page["Metrics"]
+    }
+    return list(unique.values())
 
 
 def read_metrics(namespace: str = n.DEFAULT_NAMESPACE, *, units: bool = False) -> list[Datapoint]:
