@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NODE_STAMP := node_modules/.installed
 PY_STAMP := $(VENV)/.installed
+WHEELS_STAMP := .cache/wheels/.stamp
 
 # The CDK CLI runs offline: no telemetry, no version check, its state inside the project.
 export CDK_HOME := $(CURDIR)/.cdk
@@ -32,7 +33,7 @@ $(NODE_STAMP): package.json package-lock.json
 ## test: install what is needed, lint, then run every test (unit, integration, infra)
 test: install lint pytest
 
-pytest: install
+pytest: install $(WHEELS_STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(PY_STAMP)
@@ -51,6 +52,22 @@ demo: $(PY_STAMP)
 ## bench: the performance benchmark (prints a table; not a test)
 bench: $(PY_STAMP)
 	$(BIN)/python scripts/bench.py
+
+## synth / diff / deploy: the CDK stacks (one per environment in cdk.json); CDK_ARGS="-c key=value"
+synth: install $(WHEELS_STAMP)
+	cdk synth --no-notices $(CDK_ARGS)
+
+diff: install $(WHEELS_STAMP)
+	cdk diff --all --no-notices $(CDK_ARGS)
+
+deploy: install $(WHEELS_STAMP)
+	cdk deploy --all --no-notices $(CDK_ARGS)
+
+# The Lambda's wheels for arm64/Python 3.13 (flags in infra/wheels.py), downloaded once so synth
+# and the infra tests work offline afterwards.
+$(WHEELS_STAMP): lambda_src/requirements.txt | $(PY_STAMP)
+	$(BIN)/python -m infra.wheels
+	touch $@
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cache .cdk .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -63,7 +63,7 @@ def main() -> int:
         secrets = boto3.client("secretsmanager")
         secrets.create_secret(Name=n.DEFAULT_API_KEY_SECRET_ID, SecretString="demo-key-1")
 
-        from queue_stats.handler import lambda_handler  # noqa: PLC0415 - after the environment is set
+        from queue_stats.handler import lambda_handler
 
         for poll in range(1, POLLS + 1):
             if poll == POLLS:

@@ -16,7 +16,7 @@ SCRIPT = str(Path(sys.executable).with_name("symbee-queue-stats"))
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own console script
+    return subprocess.run(
         [SCRIPT, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
 
@@ -144,7 +144,7 @@ def test_bad_usage_exits_2(poller_env: dict[str, str]) -> None:
 
 
 def test_python_dash_m_runs_the_same_command_line(poller_env: dict[str, str]) -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "queue_stats", "poll", "--dry-run"],
         env=clean_env(poller_env),
         capture_output=True,

@@ -217,9 +217,10 @@ def test_staffing_follows_a_daily_curve() -> None:
 
 def test_ten_thousand_queues_generate_in_well_under_a_second() -> None:
     # Given / When 10,000 queues are generated
-    started = time.perf_counter()
+    # (timed in this thread's CPU seconds, so a busy machine cannot fail the test)
+    started = time.thread_time()
     records = generate_queues(10_000, now=T0)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
 
     # Then it takes well under a second
     assert len(records) == 10_000
