@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,27 @@ def test_python_dash_m_runs_the_same_command_line(poller_env: dict[str, str]) ->
     )
     assert result.returncode == 0, result.stderr
     assert "Email Customer Care" in result.stdout
+
+
+def test_simulate_serves_the_api_until_interrupted(poller_env: dict[str, str]) -> None:
+    # Given the simulator started from the command line on a free port
+    process = subprocess.Popen(  # noqa: S603
+        [SCRIPT, "simulate", "--port", "0", "--queues", "12", "--api-key", API_KEY],
+        env=clean_env(poller_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = next(word for word in first.split() if word.startswith("SYMBEE_API_URL=")).split("=", 1)[1]
+        # When the poller is pointed at it
+        env = {**clean_env(poller_env), "SYMBEE_API_URL": url}
+        result = run(env, "poll", "--dry-run", "--json")
+        # Then it serves the generated queues
+        assert result.returncode == 0, result.stderr
+        assert len(json.loads(result.stdout)) == 12
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
