@@ -197,22 +197,25 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_OK
     print(render_discovery(queues))
-    print(f"\n{len(queues)} queues. A cdk.json snippet that monitors them:\n")
+    print(f"\n{len(queues)} queues. A cdk.json snippet that monitors them:")
+    print("(leave queueIds out, or empty, to monitor every queue, including ones created later)\n")
     print(json.dumps(cdk_context_snippet(runtime.settings, queues), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
 def cdk_context_snippet(settings: Settings, queues: Sequence[QueueStats]) -> dict[str, object]:
-    """The `context` entries of cdk.json for this environment and exactly these queues."""
-    environment: dict[str, object] = {
+    """The `context` keys of the stack's cdk.json that monitor this environment's queues."""
+    context: dict[str, object] = {
         "companyCode": settings.company_code,
         "environment": settings.environment,
         "includeAmazonQueues": settings.include_amazon_queues,
         "queueIds": [q.queue_id for q in queues],
     }
     if settings.api_key_secret_id != n.DEFAULT_API_KEY_SECRET_ID:
-        environment["secretId"] = settings.api_key_secret_id
-    return {"context": {"symbee": environment}}
+        context["secretId"] = settings.api_key_secret_id
+    if settings.namespace != n.DEFAULT_NAMESPACE:
+        context["metricsNamespace"] = settings.namespace
+    return {"context": context}
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

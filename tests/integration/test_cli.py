@@ -69,14 +69,14 @@ def test_flags_override_the_environment(poller_env: dict[str, str], simulator: S
 def test_discover_lists_queues_and_prints_a_cdk_json_snippet(poller_env: dict[str, str]) -> None:
     result = run(clean_env(poller_env), "discover")
     assert result.returncode == 0, result.stderr
-    table, _, snippet = result.stdout.partition("A cdk.json snippet that monitors them:")
+    table, _, snippet = result.stdout.partition("including ones created later)")
     assert "email-customer-care" in table
     assert "SMS_PINPOINT" in table
     assert "FORCED_OPEN" in table
     context = json.loads(snippet)["context"]
-    assert context["symbee"]["companyCode"] == "abc-gadgets"
-    assert context["symbee"]["environment"] == "prod"
-    assert len(context["symbee"]["queueIds"]) == 3
+    assert context["companyCode"] == "abc-gadgets"
+    assert context["environment"] == "prod"
+    assert len(context["queueIds"]) == 3
     assert list_metrics() == []  # discovering publishes nothing
 
 
