@@ -320,3 +320,19 @@ def test_the_key_never_appears_in_any_output_even_at_debug(
         assert secret not in captured.out + captured.err
         assert secret not in caplog.text
         assert secret not in str(caught.value)
+
+
+def test_the_key_is_re_read_once_its_max_age_has_passed(
+    poller_env: dict[str, str], simulator: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a key cached for at most one second
+    monkeypatch.setenv(n.ENV_API_KEY_MAX_AGE_SECONDS, "1")
+    lambda_handler({}, FakeLambdaContext())
+    # When the key rotates and more than that second passes
+    simulator.rotate_key("the-next-key")
+    boto3.client("secretsmanager").put_secret_value(SecretId=n.DEFAULT_API_KEY_SECRET_ID, SecretString="the-next-key")
+    time.sleep(1.1)
+    result = lambda_handler({}, FakeLambdaContext())
+    # Then the new key is read before the call: no refusal, one attempt
+    assert result["api_attempts"] == 1
+    assert [r.status for r in simulator.received] == [200, 200]
