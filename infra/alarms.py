@@ -1,0 +1,244 @@
+"""The alarms: per-queue Metrics Insights alarms (every queue a contributor, including queues that
+appear after the deploy), per-queue overrides, and the poller's own health.
+
+All are `CfnAlarm`: the L2 `Alarm` cannot express a Metrics Insights query, and one style keeps
+names, descriptions and actions uniform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra import queries
+from infra.config import HEALTH_ALARM_KINDS, QUEUE_ALARM_KINDS, AlarmKind, AlarmSettings, EnvironmentConfig
+from queue_stats import names
+
+README_ANCHOR: Final = "README.md#when-an-alarm-fires"
+GREATER_OR_EQUAL: Final = "GreaterThanOrEqualToThreshold"
+LESS_THAN: Final = "LessThanThreshold"
+LAMBDA_NAMESPACE: Final = "AWS/Lambda"
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """What an alarm watches and how it is explained to the person it pages."""
+
+    title: str  # also the README subsection under "When an alarm fires"
+    metric: str
+    statistic: str  # a Metrics Insights function for queue alarms, a CloudWatch statistic otherwise
+    comparison: str
+    meaning: str  # formatted with threshold and minutes
+
+
+SPECS: Final = {
+    AlarmKind.OLDEST_ITEM_AGE: AlarmSpec(
+        title="Oldest item too old",
+        metric=names.METRIC_OLDEST_ITEM_AGE,
+        statistic="MAX",
+        comparison=GREATER_OR_EQUAL,
+        meaning="The oldest interaction waiting in a queue has waited {threshold:g} seconds or more "
+        "for {minutes} minutes.",
+    ),
+    AlarmKind.ITEMS_IN_QUEUE: AlarmSpec(
+        title="Too many items waiting",
+        metric=names.METRIC_ITEMS_IN_QUEUE,
+        statistic="MIN",
+        comparison=GREATER_OR_EQUAL,
+        meaning="{threshold:g} or more interactions have been waiting in a queue for {minutes} minutes.",
+    ),
+    AlarmKind.UNATTENDED_ITEMS: AlarmSpec(
+        title="Work waiting with no agent available",
+        metric=names.METRIC_UNATTENDED_ITEMS,
+        statistic="MIN",
+        comparison=GREATER_OR_EQUAL,
+        meaning="A queue that is not closed has had {threshold:g} or more interactions waiting and "
+        "zero agents available for {minutes} minutes.",
+    ),
+    AlarmKind.AGENTS_IN_ERROR: AlarmSpec(
+        title="Agents in error",
+        metric=names.METRIC_AGENTS_IN_ERROR,
+        statistic="MIN",
+        comparison=GREATER_OR_EQUAL,
+        meaning="{threshold:g} or more agents of a queue have been in an error state (for example a "
+        "missed contact) for {minutes} minutes.",
+    ),
+    AlarmKind.POLL_FAILED: AlarmSpec(
+        title="No successful poll",
+        metric=names.METRIC_POLL_SUCCEEDED,
+        statistic="Minimum",
+        comparison=LESS_THAN,
+        meaning="The poller has not completed a successful poll for {minutes} minutes, so the queue "
+        "metrics and alarms are blind.",
+    ),
+    AlarmKind.POLLER_ERRORS: AlarmSpec(
+        title="Poller errors",
+        metric="Errors",
+        statistic="Sum",
+        comparison=GREATER_OR_EQUAL,
+        meaning="The poller function ended with an error at least {threshold:g} time(s) per poll "
+        "period for {minutes} minutes.",
+    ),
+    AlarmKind.POLLER_THROTTLES: AlarmSpec(
+        title="Poller throttled",
+        metric="Throttles",
+        statistic="Sum",
+        comparison=GREATER_OR_EQUAL,
+        meaning="Lambda refused to run the poller at least {threshold:g} time(s) per poll period for "
+        "{minutes} minutes (concurrency limit reached).",
+    ),
+}
+
+
+class Alarms(Construct):
+    """Every alarm of one environment; `self.alarms` lists them for the dashboard."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: EnvironmentConfig,
+        function: lambda_.IFunction,
+        alarm_actions: Sequence[str],
+        ok_actions: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._alarm_actions = list(alarm_actions)
+        self._ok_actions = list(ok_actions)
+        self._period = config.poll_rate_minutes * 60
+        self.alarms: list[cloudwatch.CfnAlarm] = []
+
+        for kind in QUEUE_ALARM_KINDS:
+            settings = config.alarms[kind]
+            if settings.enabled:
+                self._queue_alarm(kind, settings, exclude=config.overridden_queue_ids(kind))
+        for override in config.queue_overrides:
+            for kind, settings in override.alarms.items():
+                if settings.enabled:
+                    self._queue_alarm(kind, settings, only_queue=override.queue_id)
+
+        health_dimensions = {
+            AlarmKind.POLL_FAILED: (config.metrics_namespace, names.DIM_ENVIRONMENT, config.environment),
+            AlarmKind.POLLER_ERRORS: (LAMBDA_NAMESPACE, "FunctionName", function.function_name),
+            AlarmKind.POLLER_THROTTLES: (LAMBDA_NAMESPACE, "FunctionName", function.function_name),
+        }
+        for kind in HEALTH_ALARM_KINDS:
+            settings = config.alarms[kind]
+            if settings.enabled:
+                namespace, dimension, value = health_dimensions[kind]
+                self._health_alarm(kind, settings, namespace=namespace, dimension=(dimension, value))
+
+    def _queue_alarm(
+        self,
+        kind: AlarmKind,
+        settings: AlarmSettings,
+        *,
+        only_queue: str | None = None,
+        exclude: Sequence[str] = (),
+    ) -> None:
+        spec = SPECS[kind]
+        query = queries.queue_alarm_query(
+            namespace=self._config.metrics_namespace,
+            environment=self._config.environment,
+            metric=spec.metric,
+            function=spec.statistic,
+            only_queue=only_queue,
+            exclude_queues=exclude,
+        )
+        scope = "this queue" if only_queue else "every queue that reports (each one a contributor)"
+        construct_id = f"{kind.pascal_name}Alarm" + (f"-{only_queue.replace('/', '_')}" if only_queue else "")
+        self._add(
+            construct_id,
+            kind,
+            settings,
+            queue_id=only_queue,
+            scope_text=f"Covers {scope}; the notification names the queue.",
+            metrics=[
+                cloudwatch.CfnAlarm.MetricDataQueryProperty(
+                    id="q1",
+                    expression=query,
+                    period=self._period,
+                    return_data=True,
+                )
+            ],
+            # A queue that stops reporting is the poll-failure alarm's business, not this one's.
+            treat_missing_data="notBreaching",
+        )
+
+    def _health_alarm(
+        self, kind: AlarmKind, settings: AlarmSettings, *, namespace: str, dimension: tuple[str, str]
+    ) -> None:
+        spec = SPECS[kind]
+        self._add(
+            f"{kind.pascal_name}Alarm",
+            kind,
+            settings,
+            queue_id=None,
+            scope_text="",
+            namespace=namespace,
+            metric_name=spec.metric,
+            dimensions=[cloudwatch.CfnAlarm.DimensionProperty(name=dimension[0], value=dimension[1])],
+            statistic=spec.statistic,
+            period=self._period,
+            # No datapoint from the poller means no poll happened: that is the failure itself.
+            # No Lambda error datapoints simply means no errors.
+            treat_missing_data="breaching" if kind is AlarmKind.POLL_FAILED else "notBreaching",
+        )
+
+    def _add(
+        self,
+        construct_id: str,
+        kind: AlarmKind,
+        settings: AlarmSettings,
+        *,
+        queue_id: str | None,
+        scope_text: str,
+        treat_missing_data: str,
+        metrics: Sequence[cloudwatch.CfnAlarm.MetricDataQueryProperty] | None = None,
+        namespace: str | None = None,
+        metric_name: str | None = None,
+        dimensions: Sequence[cloudwatch.CfnAlarm.DimensionProperty] | None = None,
+        statistic: str | None = None,
+        period: int | None = None,
+    ) -> None:
+        spec = SPECS[kind]
+        config = self._config
+        periods = config.evaluation_periods(settings.minutes)
+        meaning = spec.meaning.format(threshold=settings.threshold, minutes=periods * config.poll_rate_minutes)
+        description = " ".join(
+            part
+            for part in (
+                f"Symbee {config.company_code}/{config.environment}: {meaning}",
+                scope_text,
+                f"What to do: {README_ANCHOR} (section '{spec.title}').",
+            )
+            if part
+        )
+        alarm = cloudwatch.CfnAlarm(
+            self,
+            construct_id,
+            alarm_name=config.alarm_name(kind, queue_id),
+            alarm_description=description,
+            actions_enabled=True,
+            alarm_actions=self._alarm_actions,
+            ok_actions=self._ok_actions or None,
+            comparison_operator=spec.comparison,
+            threshold=settings.threshold,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            treat_missing_data=treat_missing_data,
+            metrics=metrics,
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions=dimensions,
+            statistic=statistic,
+            period=period,
+        )
+        self.alarms.append(alarm)
