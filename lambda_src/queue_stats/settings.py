@@ -30,6 +30,7 @@ class Settings:
     queue_ids: tuple[str, ...]  # empty: every queue
     namespace: str
     api_key_max_age_seconds: int
+    aws_region: str | None  # where metrics go: AWS_REGION, else AWS_DEFAULT_REGION, else boto3's own chain
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -46,7 +47,8 @@ class Settings:
         else:
             api_url = api_url_for_region(region)
 
-        secrets_region = _get(env, n.ENV_SECRETS_REGION) or _get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION")
+        aws_region = _get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION") or None
+        secrets_region = _get(env, n.ENV_SECRETS_REGION) or aws_region
         if not secrets_region:
             raise ConfigError(
                 f"{n.ENV_SECRETS_REGION} is not set and neither is AWS_REGION: "
@@ -79,6 +81,7 @@ class Settings:
                 low=1,
                 high=n.MAX_API_KEY_MAX_AGE_SECONDS,
             ),
+            aws_region=aws_region,
         )
 
 

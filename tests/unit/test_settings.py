@@ -76,6 +76,12 @@ def test_secrets_region_explicit_wins_and_falls_back_to_aws_default_region() -> 
     assert Settings.from_env(env).secrets_region == "ap-south-1"
 
 
+def test_metrics_go_to_aws_region_before_aws_default_region() -> None:
+    assert settings(AWS_DEFAULT_REGION="ap-south-1").aws_region == "eu-west-1"
+    env = {n.ENV_COMPANY_CODE: "c", n.ENV_ENVIRONMENT: "e", "AWS_DEFAULT_REGION": "ap-south-1"}
+    assert Settings.from_env(env).aws_region == "ap-south-1"
+
+
 def test_queue_ids_are_split_trimmed_and_deduplicated_in_order() -> None:
     s = settings(SYMBEE_QUEUE_IDS=" email-care, arn:aws:connect:us-east-1:1:instance/i/queue/q ,,email-care ")
     assert s.queue_ids == ("email-care", "arn:aws:connect:us-east-1:1:instance/i/queue/q")
