@@ -12,9 +12,7 @@ from infra.config import CONFIG_KEYS
 
 @pytest.fixture(scope="module")
 def docs() -> str:
-    # The stack's draft lives in docs/stack.md until it is merged into README.md.
-    paths = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "docs" / "stack.md"]
-    return "\n".join(path.read_text() for path in paths if path.exists())
+    return (PROJECT_ROOT / "README.md").read_text()
 
 
 @pytest.mark.parametrize("key", CONFIG_KEYS)
