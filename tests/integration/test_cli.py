@@ -159,7 +159,7 @@ def test_python_dash_m_runs_the_same_command_line(poller_env: dict[str, str]) ->
 
 def test_simulate_serves_the_api_until_interrupted(poller_env: dict[str, str]) -> None:
     # Given the simulator started from the command line on a free port
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [SCRIPT, "simulate", "--port", "0", "--queues", "12", "--api-key", API_KEY],
         env=clean_env(poller_env),
         stdout=subprocess.PIPE,
