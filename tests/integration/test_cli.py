@@ -17,9 +17,7 @@ SCRIPT = str(Path(sys.executable).with_name("symbee-queue-stats"))
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCRIPT, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return subprocess.run([SCRIPT, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def clean_env(poller_env: dict[str, str]) -> dict[str, str]:
