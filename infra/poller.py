@@ -20,9 +20,12 @@ from queue_stats import names
 # seconds at most. 30 s leaves room for a slow API and stays well under the shortest interval
 # (60 s), so two polls never overlap; the handler sizes its own deadlines from the time left.
 TIMEOUT: Final = cdk.Duration.seconds(30)
-# 256 MB: boto3, requests and powertools import in well under a second at this size (CPU scales
-# with memory), and a poll of 100 queues stays far below it. Doubling it costs cents a month.
-MEMORY_MB: Final = 256
+# 512 MB: Lambda's CPU share grows with memory, and a large poll is CPU-bound (encoding the
+# PutMetricData requests). `make bench` measured 120 MB peak for 10,000 queues and about 0.7 s of
+# CPU per 1,000 queues on a full core; at 256 MB (1/7 of a vCPU) 10,000 queues would not fit the
+# 30 s timeout, at 512 MB they would (an estimate: not measured on Lambda). For the usual 10-200 queues a poll waits on the network, and
+# the bill is cents a month either way.
+MEMORY_MB: Final = 512
 
 RETENTION: Final = {
     1: logs.RetentionDays.ONE_DAY,
