@@ -23,8 +23,8 @@ TIMEOUT: Final = cdk.Duration.seconds(30)
 # 512 MB: Lambda's CPU share grows with memory, and a large poll is CPU-bound (encoding the
 # PutMetricData requests). `make bench` measured 120 MB peak for 10,000 queues and about 0.7 s of
 # CPU per 1,000 queues on a full core; at 256 MB (1/7 of a vCPU) 10,000 queues would not fit the
-# 30 s timeout, at 512 MB they would (an estimate: not measured on Lambda). For the usual 10-200 queues a poll waits on the network, and
-# the bill is cents a month either way.
+# 30 s timeout, at 512 MB they would (an estimate: not measured on Lambda). For the usual
+# 10-200 queues a poll waits on the network, and the bill is cents a month either way.
 MEMORY_MB: Final = 512
 
 RETENTION: Final = {
