@@ -69,5 +69,13 @@ $(WHEELS_STAMP): lambda_src/requirements.txt | $(PY_STAMP)
 	$(BIN)/python -m infra.wheels
 	touch $@
 
+## audit: check every pin (runtime and dev) for known vulnerabilities with pip-audit. It needs the
+## internet (PyPI's vulnerability data), so it is not part of `make test`.
+PIP_AUDIT_VERSION := 2.10.1
+audit: $(PY_STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check pip-audit==$(PIP_AUDIT_VERSION)
+	$(BIN)/pip-audit --strict --progress-spinner off --no-deps --disable-pip \
+		--requirement lambda_src/requirements.txt --requirement requirements-dev.txt
+
 clean:
 	rm -rf $(VENV) node_modules cdk.out .cache .cdk .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -6,6 +6,7 @@ The value never appears in a message: errors carry the secret's id, region and A
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities import parameters
@@ -41,13 +42,38 @@ class SecretsManagerApiKey:
             raise ApiKeyError(
                 f"Secrets Manager secret {self._secret_id!r} holds binary data, expected the key as a string"
             )
-        # The vendor stores the key itself as the SecretString. A newline pasted in by hand is
-        # never part of a key, so surrounding whitespace is dropped.
-        key = value.strip()
-        if not key:
-            raise ApiKeyError(f"Secrets Manager secret {self._secret_id!r} is empty")
+        key = _key_from(value, self._secret_id)
         redact.register(key)
         return key
+
+
+def _key_from(value: str, secret_id: str) -> str:
+    """The key in a SecretString, or ApiKeyError saying what is wrong with it (never quoting it).
+
+    The vendor stores the key itself as the SecretString. A newline pasted in by hand is never part
+    of a key, so surrounding whitespace is dropped. The key travels as an HTTP header, which carries
+    printable ASCII only; anything else would be refused by the HTTP library with the value in its
+    message. A JSON object is not a documented form: rather than guess which field holds the key,
+    say so (sending it as is would only come back as "key rejected")."""
+    key = value.strip()
+    if not key:
+        raise ApiKeyError(f"Secrets Manager secret {secret_id!r} is empty")
+    if key.startswith("{") and key.endswith("}"):
+        try:
+            is_object = isinstance(json.loads(key), dict)
+        except ValueError:
+            is_object = False
+        if is_object:
+            raise ApiKeyError(
+                f"Secrets Manager secret {secret_id!r} holds a JSON object; it must hold the API key itself, "
+                "as Symbee's stack stores it"
+            )
+    if not (key.isascii() and key.isprintable()):
+        raise ApiKeyError(
+            f"Secrets Manager secret {secret_id!r} holds characters an HTTP header cannot carry "
+            "(a line break, a control or non-ASCII character); it must hold the API key alone"
+        )
+    return key
 
 
 def _first_line(error: Exception) -> str:

@@ -17,6 +17,12 @@ from queue_stats.errors import ResponseError
 
 # Largest integer a double (CloudWatch's value type) holds exactly; anything above is not a count.
 MAX_VALUE = 2**53
+# The smallest magnitude CloudWatch stores (PutMetricData refuses the whole request for less).
+MIN_POSITIVE_VALUE = 2.0**-360
+# An integer literal longer than this is above MAX_VALUE (16 digits) whatever its digits; it is
+# read as a float, because Python refuses to convert integers of more than 4,300 digits and one
+# such field must not fail the whole answer.
+_MAX_INT_DIGITS = 20
 MAX_DIMENSION_VALUE = n.MAX_DIMENSION_VALUE
 # Marks a field absent from the record (distinct from an explicit null).
 _MISSING: Any = object()
@@ -60,7 +66,7 @@ class ParsedResponse:
 def parse_body(body: bytes) -> ParsedResponse:
     """Decode the API's 200 body. A body that is not a JSON array fails the whole poll."""
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_int=_parse_int)
     except RecursionError:
         raise ResponseError("Symbee API response is nested too deeply to be queue statistics") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, int too long
@@ -82,8 +88,9 @@ def parse_records(data: object) -> ParsedResponse:
         if queue is None:
             continue
         # A queue id twice in one answer cannot both be true for the same minute; keep the first
-        # (the vendor's order) and report the rest rather than publish two datapoints.
-        seen = first_index.setdefault(queue.queue_id, index)
+        # (the vendor's order) and report the rest rather than publish two datapoints. Compared as
+        # CloudWatch will see them.
+        seen = first_index.setdefault(dimension_value(queue.queue_id), index)
         if seen != index:
             problems.append(Problem(index, queue.queue_id, None, f"duplicate queueId (first seen at record {seen})"))
             continue
@@ -101,7 +108,7 @@ def _parse_record(index: int, record: object, problems: list[Problem]) -> QueueS
         problems.append(Problem(index, None, "queueInfo", reason))
         return None
     queue_id = info.get("queueId")
-    if not isinstance(queue_id, str) or not queue_id.strip() or len(queue_id) > MAX_DIMENSION_VALUE:
+    if not isinstance(queue_id, str) or not queue_id.strip() or len(dimension_value(queue_id)) > MAX_DIMENSION_VALUE:
         problems.append(Problem(index, None, "queueInfo.queueId", _id_reason(queue_id)))
         return None
 
@@ -158,6 +165,25 @@ def _parse_record(index: int, record: object, problems: list[Problem]) -> QueueS
     )
 
 
+def dimension_value(text: str) -> str:
+    """`text` as CloudWatch can store it in a dimension: printable ASCII only (PutMetricData
+    refuses the whole request for one non-ASCII or control character). Others become Python-style
+    escapes (`Zürich` -> `Z\\xfcrich`), so distinct names stay distinct; then cut to the limit."""
+    if text.isascii() and text.isprintable():
+        return text
+    escaped = "".join(char if " " <= char <= "~" else _escape(char) for char in text)
+    return escaped[:MAX_DIMENSION_VALUE]
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
 def _number_problem(value: object, *, whole: bool) -> str | None:
     """Why `value` is not a publishable non-negative number, or None when it is."""
     if value is _MISSING:
@@ -178,7 +204,13 @@ def _number_problem(value: object, *, whole: bool) -> str | None:
         return f"is implausibly large ({value:.3g})"
     if whole and isinstance(value, float) and not value.is_integer():
         return f"is not a whole number ({value})"
+    if 0 < value < MIN_POSITIVE_VALUE:
+        return f"is too small for CloudWatch ({value:.3g})"
     return None
+
+
+def _parse_int(text: str) -> int | float:
+    return int(text) if len(text) <= _MAX_INT_DIGITS else float(text)
 
 
 def _open_state(index: int, queue_id: str, state: object, problems: list[Problem]) -> bool | None:
@@ -204,6 +236,8 @@ def _id_reason(queue_id: object) -> str:
         return f"is a JSON {_json_type(queue_id)}, not a string"
     if not queue_id.strip():
         return "is empty"
+    if len(queue_id) <= MAX_DIMENSION_VALUE:
+        return f"is longer than CloudWatch's {MAX_DIMENSION_VALUE}-character dimension limit once escaped to ASCII"
     return f"is longer than CloudWatch's {MAX_DIMENSION_VALUE}-character dimension limit"
 
 

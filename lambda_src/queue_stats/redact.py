@@ -16,14 +16,22 @@ from typing import Any
 
 REDACTED = "[redacted]"
 # A secret field in any JSON-ish text, e.g. botocore's "Response body: b'{... "SecretString": "..."}'".
-_SECRET_FIELD = re.compile(r'("Secret(?:String|Binary)"\s*:\s*")((?:[^"\\]|\\.)*)(")')
+# The value runs to the first quote not preceded by a backslash (or to the end of the text): in
+# botocore's line the JSON sits inside a bytes repr, where an escaped quote inside the value reads
+# \\" rather than \", so a strict JSON string pattern would stop early and show the rest. Ending
+# late, at worst, redacts a little more than the value.
+_SECRET_FIELD = re.compile(r'("Secret(?:String|Binary)"\s*:\s*")(.*?)((?<!\\)"|\Z)', re.DOTALL)
 # Rotated keys stay redacted for a while: an old key may still appear in a late log line.
-_known: deque[str] = deque(maxlen=16)
+_known: deque[str] = deque(maxlen=32)
 
 
 def register(secret: str) -> None:
-    """Redact this value (and its JSON-escaped form) from every log record from now on."""
-    for form in (secret, json.dumps(secret)[1:-1]):
+    """Redact this value from every log record from now on: as is, JSON-escaped (also with "/" as
+    "\\/", as some servers write it), Python-escaped, and JSON-escaped inside a repr (botocore logs
+    bodies as bytes reprs)."""
+    in_json = json.dumps(secret)[1:-1]
+    forms = (secret, in_json, in_json.replace("/", "\\/"), repr(secret)[1:-1], in_json.replace("\\", "\\\\"))
+    for form in forms:
         if form and form not in _known:
             _known.append(form)
 

@@ -3,21 +3,35 @@
 One `requests.Session` per client (reused across warm invocations), TLS verified, redirects never
 followed (the key must not leave the configured host), bounded retries for connection errors,
 429 and 5xx within a deadline, one forced key re-read on 401/403, and a cap on the body size.
+Timeouts bound each wait for data; a watchdog cuts the connection at the deadline, so a server
+that trickles its answer a byte at a time cannot hold a poll past it either.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import email.utils
 import json
 import logging
 import random
+import re
+import socket
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager, ProxyManager
 
+from queue_stats import redact
 from queue_stats.api_key import ApiKeySource
 from queue_stats.errors import ApiError, ApiKeyRejected
 from queue_stats.settings import Settings
@@ -34,6 +48,9 @@ MAX_BACKOFF_SECONDS = 8.0
 MAX_BODY_BYTES = 32 * 1024 * 1024
 # An attempt is not started with less time left than this: it could not finish anyway.
 MIN_ATTEMPT_SECONDS = 0.5
+# The watchdog cuts a connection this long after the deadline: a socket timeout that fires at the
+# deadline itself says more ("timed out"), so it gets the first chance.
+CUT_GRACE_SECONDS = 0.25
 _CHUNK = 64 * 1024
 
 
@@ -104,6 +121,8 @@ class SymbeeApiClient:
 
     def fetch(self, deadline: float) -> ApiResponse:
         """POST once, retrying within `deadline` (a `clock()` value). Raises ApiError."""
+        if deadline - self._clock() < MIN_ATTEMPT_SECONDS:
+            raise ApiError(self._out_of_time(0))  # before reading the key: no time for any of it
         key = self._api_key.get()
         key_refreshed = False
         failures = 0
@@ -142,6 +161,18 @@ class SymbeeApiClient:
                 self._sleep(delay)
 
     def _attempt(self, key: str, deadline: float, remaining: float) -> bytes:
+        with _Watchdog(remaining + CUT_GRACE_SECONDS) as watchdog:
+            try:
+                return self._exchange(key, deadline, remaining, watchdog)
+            except _Retryable:
+                if watchdog.fired:  # not a network failure: our own cut
+                    raise ApiError(self._cut_off(remaining)) from None
+                raise
+
+    def _cut_off(self, budget: float) -> str:
+        return f"Symbee API was still answering at the deadline ({budget:.1f} s); the connection was cut"
+
+    def _exchange(self, key: str, deadline: float, remaining: float, watchdog: _Watchdog) -> bytes:
         try:
             response = self._session.post(
                 self._settings.api_url,
@@ -163,22 +194,22 @@ class SymbeeApiClient:
         with response:
             status = response.status_code
             if status == 200:
-                return self._read_body(response, deadline)
+                return self._read_body(response, deadline, watchdog)
             if status in (401, 403):
                 raise _KeyRejected(status)
             if status == 429 or status >= 500:
                 raise _Retryable(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
             if 300 <= status < 400:
-                target = urlsplit(response.headers.get("Location", "")).hostname or "an unnamed location"
+                target = _redirect_target(response.headers.get("Location", ""))
                 raise ApiError(
                     f"Symbee API redirected (HTTP {status}) to {target}; not followed, "
                     "the API key is sent only to the configured URL"
                 )
             raise ApiError(f"Symbee API answered HTTP {status}{_snippet(response, key)}")
 
-    def _read_body(self, response: requests.Response, deadline: float) -> bytes:
+    def _read_body(self, response: requests.Response, deadline: float, watchdog: _Watchdog) -> bytes:
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self._max_body_bytes:
+        if declared and _is_digits(declared) and int(declared) > self._max_body_bytes:
             raise ApiError(
                 f"Symbee API response of {int(declared):,} bytes is over the "
                 f"{self._max_body_bytes:,}-byte cap; not read"
@@ -192,16 +223,20 @@ class SymbeeApiClient:
                 # cannot hold us past the deadline.
                 chunk = raw.read1(_CHUNK, decode_content=True)
                 if not chunk:
+                    if watchdog.fired:  # the end of the body was the watchdog cutting it
+                        raise ApiError(_late_body(total))
                     break
                 total += len(chunk)
                 if total > self._max_body_bytes:
                     raise ApiError(f"Symbee API response is over the {self._max_body_bytes:,}-byte cap; not read")
                 chunks.append(chunk)
                 if self._clock() > deadline:
-                    raise ApiError(f"Symbee API response body was still arriving ({total:,} bytes) at the deadline")
+                    raise ApiError(_late_body(total))
         except ApiError:
             raise
         except Exception as error:  # urllib3's protocol and timeout errors, socket errors
+            if watchdog.fired:
+                raise ApiError(_late_body(total)) from None
             raise _Retryable(f"the response body was cut off: {_reason(error)}") from None
         return b"".join(chunks)
 
@@ -219,12 +254,124 @@ class _KeyRejected(Exception):
         self.status = status
 
 
+class _NoRedirectSession(requests.Session):
+    """Never follows a redirect, nor prepares the request that would: requests does that even with
+    allow_redirects=False, and a `Location` that is not a URL then raises a bare ValueError."""
+
+    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        return iter(())
+
+
 def new_session() -> requests.Session:
     """One session per process: its connection pool keeps the TLS connection warm."""
-    session = requests.Session()
+    session = _NoRedirectSession()
     session.verify = True
     session.headers["User-Agent"] = "symbee-queue-stats"
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, _WatchedAdapter())
     return session
+
+
+# --- the deadline watchdog -----------------------------------------------------------------------
+# Connections used by the attempt running in this context; the watchdog cuts them when it fires.
+_attempt_connections: contextvars.ContextVar[list[HTTPConnection] | None] = contextvars.ContextVar(
+    "symbee_attempt_connections", default=None
+)
+
+
+class _Watchdog:
+    """Cuts the connections of one attempt if it is still running `seconds` from now."""
+
+    def __init__(self, seconds: float) -> None:
+        self._connections: list[HTTPConnection] = []
+        self._fired = threading.Event()
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+        self._token: contextvars.Token[list[HTTPConnection] | None] | None = None
+
+    @property
+    def fired(self) -> bool:
+        return self._fired.is_set()
+
+    def __enter__(self) -> _Watchdog:
+        self._token = _attempt_connections.set(self._connections)
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._timer.cancel()
+        if self._token is not None:
+            _attempt_connections.reset(self._token)
+
+    def _fire(self) -> None:
+        self._fired.set()
+        for connection in list(self._connections):
+            sock = connection.sock
+            if sock is not None:
+                # The plain socket's shutdown, also under TLS: it wakes the blocked reader with EOF.
+                with contextlib.suppress(OSError):  # already closed
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watched(connection: HTTPConnection) -> None:
+    registry = _attempt_connections.get()
+    if registry is not None:
+        registry.append(connection)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watched(self)
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, with connections the deadline watchdog can find and cut."""
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) in (PoolManager, ProxyManager):  # not SOCKS: its pools are its own
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
+
+
+def _late_body(received: int) -> str:
+    return f"Symbee API response body was still arriving ({received:,} bytes) at the deadline"
+
+
+def _is_digits(value: str) -> bool:
+    """Only ASCII digits: str.isdigit() also accepts '²', which int() and float() refuse."""
+    return value.isascii() and value.isdigit()
+
+
+def _redirect_target(location: str) -> str:
+    try:
+        return urlsplit(location).hostname or "an unnamed location"
+    except ValueError:  # e.g. "http://[bad": not a URL at all
+        return "an unreadable location"
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -232,7 +379,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _is_digits(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -241,10 +388,27 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+# urllib3 names the connection or pool in its messages ("<...HTTPSConnection object at 0x7f...>: ",
+# "HTTPSConnection(host='...', port=9443): "): noise next to the host we name ourselves.
+_OBJECT_REPR = re.compile(r"(<[^<>]* object at 0x[0-9a-fA-F]+>|\b\w*Connection(?:Pool)?\(host=[^()]*\)):?\s*")
+
+
 def _reason(error: BaseException) -> str:
-    """The innermost useful words of a requests/urllib3 error, on one line."""
-    text = str(error).replace("\n", " ").strip()
-    return (text[:200] + "...") if len(text) > 200 else text or type(error).__name__
+    """The innermost useful words of a requests/urllib3 error, on one line.
+
+    requests wraps urllib3's MaxRetryError, whose text starts with the pool and the whole URL path,
+    so the cause that says what to fix (a failed name lookup, an untrusted certificate) would be
+    cut off; the innermost exception says it first."""
+    inner = error
+    for _ in range(10):  # a chain of wrappers; bounded in case one points back
+        nested = getattr(inner, "reason", None)
+        if not isinstance(nested, BaseException):
+            nested = next((arg for arg in inner.args if isinstance(arg, BaseException)), None)
+        if nested is None:
+            break
+        inner = nested
+    text = _OBJECT_REPR.sub("", str(inner)).replace("\n", " ").strip()
+    return (text[:200] + "...") if len(text) > 200 else text or type(inner).__name__
 
 
 def _snippet(response: requests.Response, key: str) -> str:
@@ -252,5 +416,9 @@ def _snippet(response: requests.Response, key: str) -> str:
         text = response.raw.read(300, decode_content=True).decode("utf-8", "replace")
     except Exception:
         return ""
-    text = " ".join(text.replace(key, "[key]").split())[:200] if key else " ".join(text.split())[:200]
+    if key:
+        text = text.replace(key, "[key]")
+    # The message goes out with the exception too (Lambda prints it), past the log redaction: it
+    # must not hold the key in an escaped form either (a JSON body may write "/" as "\/").
+    text = " ".join(redact.redact(text).split())[:200]
     return f": {text}" if text else ""

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import botocore.session
 import pytest
 from botocore.serialize import create_serializer
+from botocore.validate import ParamValidator
 
 from queue_stats.metrics import (
     MAX_DATUMS_PER_REQUEST,
@@ -15,6 +16,8 @@ from queue_stats.metrics import (
     queue_datums,
 )
 from queue_stats.model import QueueStats
+from queue_stats.names import HEALTH_METRIC_NAMES, QUEUE_METRIC_NAMES
+from queue_stats.runtime import _AWS_CONFIG, _CLOUDWATCH_CONFIG
 
 WHEN = datetime(2026, 11, 26, 12, 0, 5, tzinfo=UTC)
 
@@ -36,7 +39,6 @@ def test_each_value_becomes_one_datum_with_the_three_dimensions_unit_and_poll_ti
             "Timestamp": WHEN,
             "Value": value,
             "Unit": unit,
-            "StorageResolution": 60,
         }
         for name, value, unit in [
             ("ItemsInQueue", 4, "Count"),
@@ -101,3 +103,21 @@ def test_huge_dimension_values_split_batches_by_size_and_each_stays_under_1mb() 
     # Then the size limit, not the count, splits them, and every real request body fits
     assert len(batches) > 1
     assert all(cbor_size(b) < 1_000_000 for b in batches)
+
+
+def test_every_kind_of_datum_passes_botocores_own_parameter_validation() -> None:
+    # The CloudWatch client skips botocore's client-side validation (half a large poll's CPU),
+    # so it runs here instead: every metric a queue can have, and the poll's health.
+    datums = queue_datums([queue(**dict.fromkeys(QUEUE_METRIC_NAMES, 1))], environment="prod", timestamp=WHEN)
+    datums += health_datums(
+        environment="prod", timestamp=WHEN, succeeded=True, api_latency_ms=81.5, queues_reported=1, invalid_records=0
+    )
+    shape = botocore.session.get_session().get_service_model("cloudwatch").operation_model("PutMetricData").input_shape
+    report = ParamValidator().validate({"Namespace": "SymbeeConnect/Queues", "MetricData": datums}, shape)
+    assert not report.has_errors(), report.generate_report()
+    assert {d["MetricName"] for d in datums} == {*QUEUE_METRIC_NAMES, *HEALTH_METRIC_NAMES}
+
+
+def test_the_cloudwatch_client_skips_client_side_validation_and_nothing_else_does() -> None:
+    assert _CLOUDWATCH_CONFIG.parameter_validation is False
+    assert _AWS_CONFIG.parameter_validation is not False
