@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
-import ipaddress
 import json
 import math
 import socket
@@ -31,10 +30,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from symbee_sim.tls import self_signed_certificate, server_context
 
 _IDLE_SECONDS = 30.0
 
@@ -391,32 +387,10 @@ class AwsProxy(_Background):
 
 
 @contextlib.contextmanager
-def self_signed_tls(host: str = "127.0.0.1") -> Iterator[ssl.SSLContext]:
-    """A server context whose certificate names `host` correctly but is signed by no trusted CA."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
+def self_signed_tls() -> Iterator[ssl.SSLContext]:
+    """A server context for 127.0.0.1 whose certificate is signed by no CA the poller trusts."""
     with tempfile.TemporaryDirectory() as folder:
-        cert_file, key_file = Path(folder, "cert.pem"), Path(folder, "key.pem")
-        cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_file.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert_file, key_file)
+        context = server_context(*self_signed_certificate(Path(folder)))
     yield context
 
 
