@@ -21,9 +21,9 @@ from queue_stats import names
 # (60 s), so two polls never overlap; the handler sizes its own deadlines from the time left.
 TIMEOUT: Final = cdk.Duration.seconds(30)
 # 512 MB: Lambda's CPU share grows with memory, and a large poll is CPU-bound (encoding the
-# PutMetricData requests). `make bench` measured 120 MB peak for 10,000 queues and about 0.7 s of
-# CPU per 1,000 queues on a full core; at 256 MB (1/7 of a vCPU) 10,000 queues would not fit the
-# 30 s timeout, at 512 MB they would (an estimate: not measured on Lambda). For the usual
+# PutMetricData requests). `make bench` measured 109 MB peak for 10,000 queues and about 0.4 s of
+# CPU per 1,000 queues on a full core; at 512 MB (about 2/7 of a vCPU) that puts a 10,000-queue
+# poll near 10 s, a third of the timeout (an estimate: not measured on Lambda). For the usual
 # 10-200 queues a poll waits on the network, and the bill is cents a month either way.
 MEMORY_MB: Final = 512
 

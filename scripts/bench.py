@@ -8,7 +8,6 @@ median of repeated runs with its interquartile range; each ratio is taken pairwi
 run. This is a measurement, not a test: it never fails on a missed target, it says so.
 
     python scripts/bench.py               # the table (what `make bench` runs)
-    python scripts/bench.py --proposals   # plus rows for the optimisations proposed in docs/performance.md
     python scripts/bench.py --imports     # plus what the handler's imports add beyond boto3 + requests
     python scripts/bench.py --quick       # tiny sizes, one run: proves the script works (the smoke test)
 """
@@ -44,7 +43,6 @@ sys.path.insert(0, str(LAMBDA_SRC))
 sys.path.insert(0, str(ROOT / "simulator"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_proposals as proposals  # noqa: E402
 import boto3  # noqa: E402
 import requests  # noqa: E402
 from bench_servers import GET_SECRET_VALUE, PUT_METRIC_DATA, CountingProxy, self_signed_certificate  # noqa: E402
@@ -142,7 +140,7 @@ class Summary:
 
 
 def render(rows: Sequence[Row]) -> str:
-    """A Markdown table: readable in a terminal and pasted as is into docs/performance.md."""
+    """A Markdown table: readable in a terminal and pasted as is into the README's Performance section."""
     header = Row("area", "figure", "median", "spread (IQR)", "target / floor", "verdict")
     cells = [[r.area, r.figure, r.median, r.spread, r.target, r.verdict] for r in (header, *rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(6)]
@@ -169,10 +167,10 @@ def verdict(met: bool, missed: str) -> str:
 
 
 class BenchContext:
-    """Stands in for the Lambda context: a 55-second invocation of a 256 MB function."""
+    """Stands in for the Lambda context: a 55-second invocation of a 512 MB function."""
 
     function_name = "symbee-queue-stats-bench"
-    memory_limit_in_mb = 256
+    memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:symbee-queue-stats-bench"
 
     def __init__(self) -> None:
@@ -301,11 +299,12 @@ class World:
 
 
 class NaivePoller:
-    """A first version without the optimisations, for the side-by-side rows. Same parsing and
-    validation; differs in exactly three ways: the key is read from Secrets Manager every poll
-    (no cache), the API call makes a new connection each time (requests.post: no session), and
-    each queue's datums go in their own PutMetricData request, one after another. Its boto3
-    clients are made once per container, as any Lambda would."""
+    """A first version without the optimisations, for the side-by-side rows. Same parsing,
+    validation and datums; differs in four ways: the key is read from Secrets Manager every poll
+    (no cache), the API call makes a new connection each time (requests.post: no session), each
+    queue's datums go in their own PutMetricData request, one after another, and its CloudWatch
+    client keeps boto3's defaults (botocore validates every datum again). Its boto3 clients are
+    made once per container, as any Lambda would."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -354,21 +353,6 @@ def pipeline(body: bytes, timestamp: datetime) -> list[list[Datum]]:
     return batch_datums(datums)
 
 
-def pipeline_proposed(body: bytes, timestamp: datetime) -> list[list[Datum]]:
-    """The same with P2 and P3 (scripts/bench_proposals.py)."""
-    parsed = parse_body(body)
-    datums = proposals.queue_datums_p2(parsed.queues, environment=ENVIRONMENT, timestamp=timestamp)
-    datums += health_datums(
-        environment=ENVIRONMENT,
-        timestamp=timestamp,
-        succeeded=True,
-        api_latency_ms=12.5,
-        queues_reported=len(parsed.queues),
-        invalid_records=len(parsed.problems),
-    )
-    return proposals.batch_datums_p3(datums)
-
-
 _FIELDS = tuple(m.field for m in n.COUNT_METRICS)
 
 
@@ -400,32 +384,24 @@ def send_all(client: Any, batches: list[list[Datum]]) -> None:
         client.put_metric_data(Namespace=n.DEFAULT_NAMESPACE, MetricData=batch)
 
 
-def processing(world: World, plan: Plan, with_proposals: bool) -> list[Row]:
+def processing(world: World, plan: Plan) -> list[Row]:
     rows: list[Row] = []
     client = stubbed(shipped_publisher(world.settings()))
-    with proposals.applied():
-        fast_client = stubbed(shipped_publisher(world.settings()))
     timestamp = datetime.now(UTC)
     for size in plan.processing_sizes:
         body = simulator_body(size)
         loops = max(1, 2_000 // size)  # small bodies are timed over several calls
         batches = pipeline(body, timestamp)
-        lean = pipeline_proposed(body, timestamp)
         datums = sum(len(b) for b in batches)
         send_all(client, batches)  # botocore builds some caches on a first call: not measured
-        if with_proposals:
-            send_all(fast_client, lean)
         gated = size >= 1_000
-        t: dict[str, list[float]] = {k: [] for k in ("json", "work", "bare", "encode", "work_p", "encode_p")}
+        t: dict[str, list[float]] = {k: [] for k in ("json", "work", "bare", "encode")}
         for _ in range(plan.repeat):
             t["json"].append(timed(lambda b=body: json.loads(b), loops))
             t["work"].append(timed(lambda b=body: pipeline(b, timestamp), loops))
             t["encode"].append(timed(lambda bs=batches: send_all(client, bs), max(1, loops // 10)))
             if gated:
                 t["bare"].append(timed(lambda b=body: bare_datums(b, timestamp), loops))
-            if with_proposals:
-                t["work_p"].append(timed(lambda b=body: pipeline_proposed(b, timestamp), loops))
-                t["encode_p"].append(timed(lambda bs=lean: send_all(fast_client, bs), max(1, loops // 10)))
 
         def ratio(key: str, t: dict[str, list[float]] = t) -> Summary:
             return Summary.of([x / f for x, f in zip(t[key], t["json"], strict=True)])
@@ -453,8 +429,6 @@ def processing(world: World, plan: Plan, with_proposals: bool) -> list[Row]:
                     "-",
                 )
             )
-        if with_proposals:
-            rows.append(Row("processing", "  proposals P2+P3 applied: same", *ratio("work_p").fmt("x"), "<= 3x", "-"))
         rows.append(
             Row(
                 "processing",
@@ -465,8 +439,6 @@ def processing(world: World, plan: Plan, with_proposals: bool) -> list[Row]:
                 "-",
             )
         )
-        if with_proposals:
-            rows.append(Row("processing", "  proposals P1+P2 applied: same", *ratio("encode_p").fmt("x"), "", "-"))
     return rows
 
 
@@ -514,7 +486,6 @@ class PollFigures:
     publish_ms: list[float] = field(default_factory=list)  # the warm poll's publishing
     own_ms: list[float] = field(default_factory=list)  # a warm poll, PutMetricData answered by the proxy
     own_publish_ms: list[float] = field(default_factory=list)
-    proposed_ms: list[float] = field(default_factory=list)  # the same with the proposals applied
     naive_ms: list[float] = field(default_factory=list)
     warm_secret_calls: list[int] = field(default_factory=list)
     warm_api_connections: list[int] = field(default_factory=list)
@@ -528,7 +499,7 @@ class PollFigures:
         self.traffic = Traffic(self.size, [], [], [], [])
 
 
-def polls(world: World, plan: Plan, size: int, with_proposals: bool) -> PollFigures:
+def polls(world: World, plan: Plan, size: int) -> PollFigures:
     """Per run: a new container's first poll, a warm poll, and the naive poll, back to back."""
     lambda_module = quiet_handler()
     simulator = world.use(size)
@@ -572,13 +543,6 @@ def polls(world: World, plan: Plan, size: int, with_proposals: bool) -> PollFigu
             with stopwatch(CloudWatchPublisher, "publish") as publish:
                 f.own_ms.append(timed(invoke) * 1000)
             f.own_publish_ms.append(sum(publish) * 1000)
-            if with_proposals:
-                lambda_module._runtime = None
-                with proposals.applied():
-                    invoke()
-                    f.proposed_ms.append(timed(invoke) * 1000)
-                lambda_module._runtime = None
-                invoke()  # back to the shipped runtime, warm
         finally:
             proxy.sink = False
             proxy.reset()
@@ -623,21 +587,18 @@ def requests_rows(traffic: Sequence[Traffic]) -> list[Row]:
     return rows
 
 
-def concurrency(world: World, plan: Plan, with_proposals: bool) -> list[Row]:
+def concurrency(world: World, plan: Plan) -> list[Row]:
     """A big poll's publishing: concurrent batches (as shipped) against one request and sequential."""
     datums = pipeline(simulator_body(plan.concurrency_queues), datetime.now(UTC))
     flat = [d for batch in datums for d in batch]
     batches = len(datums)
     publisher = shipped_publisher(world.settings())
-    with proposals.applied():
-        fast_publisher = shipped_publisher(world.settings())
     proxy = world.proxy
     proxy.sink, proxy.put_delay, proxy.count_datums = True, plan.put_delay, False
     shipped = cloudwatch.MAX_CONCURRENT_REQUESTS
-    one, together, sequential, proposal = [], [], [], []
+    one, together, sequential = [], [], []
     try:
         publisher.publish(flat[:10])  # open a connection first, as a warm container has
-        fast_publisher.publish(flat[:10])
         for _ in range(plan.repeat):
             one.append(timed(lambda: publisher.publish(flat[:MAX_DATUMS_PER_REQUEST])))
             together.append(timed(lambda: publisher.publish(flat)))
@@ -646,8 +607,6 @@ def concurrency(world: World, plan: Plan, with_proposals: bool) -> list[Row]:
                 sequential.append(timed(lambda: publisher.publish(flat)))
             finally:
                 cloudwatch.MAX_CONCURRENT_REQUESTS = shipped
-            if with_proposals:
-                proposal.append(timed(lambda: fast_publisher.publish(flat)))
     finally:
         proxy.sink, proxy.put_delay, proxy.count_datums = False, 0.0, True
         proxy.reset()
@@ -679,18 +638,6 @@ def concurrency(world: World, plan: Plan, with_proposals: bool) -> list[Row]:
             "-",
         )
     )
-    if with_proposals:
-        ratio = Summary.of([p / o for p, o in zip(proposal, one, strict=True)])
-        ms = statistics.median(proposal) * 1000
-        rows.append(
-            Row(
-                "concurrency",
-                f"  proposal P1 applied ({ms:,.0f} ms) / 1 request (as shipped)",
-                *ratio.fmt("x"),
-                "~1x",
-                "-",
-            )
-        )
     return rows
 
 
@@ -885,17 +832,6 @@ def e2e_rows(figures: Sequence[PollFigures]) -> list[Row]:
                 "-",
             )
         )
-        if f.proposed_ms:
-            ratio = Summary.of([p / w for p, w in zip(f.proposed_ms, f.own_ms, strict=True)])
-            rows.append(
-                Row(
-                    "end to end",
-                    f"  proposals P1-P3 applied: same ({statistics.median(f.proposed_ms):,.0f} ms) / as shipped",
-                    *ratio.fmt("x", 2),
-                    "",
-                    "-",
-                )
-            )
     for f in figures:
         ratio = Summary.of([nv / w for nv, w in zip(f.naive_ms, f.warm_ms, strict=True)])
         rows.append(
@@ -979,7 +915,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run (the smoke test)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (default 5)")
-    parser.add_argument("--proposals", action="store_true", help="also measure the proposed optimisations")
     parser.add_argument("--imports", action="store_true", help="also print the handler's import breakdown")
     parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -991,11 +926,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[Row] = []
     with contextlib.ExitStack() as stack:
         world = World(stack, (*plan.e2e_sizes, plan.memory_queues))
-        rows += processing(world, plan, args.proposals)
-        figures = [polls(world, plan, size, args.proposals) for size in plan.e2e_sizes]
+        rows += processing(world, plan)
+        figures = [polls(world, plan, size) for size in plan.e2e_sizes]
         memory_rows, big_poll = memory(world, plan)
         rows += requests_rows([*(f.traffic for f in figures), big_poll])
-        rows += concurrency(world, plan, args.proposals)
+        rows += concurrency(world, plan)
         rows += warm_rows(figures)
         rows += cold_start(plan)
         rows += memory_rows
