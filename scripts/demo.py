@@ -36,7 +36,7 @@ class DemoContext:
     """Stands in for the Lambda context: a 55-second invocation."""
 
     function_name = "symbee-queue-stats-demo"
-    memory_limit_in_mb = 256
+    memory_limit_in_mb = 512
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:symbee-queue-stats-demo"
 
     def __init__(self) -> None:
