@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import resource
-import ssl
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import boto3  # noqa: E402
 import requests  # noqa: E402
-from bench_servers import GET_SECRET_VALUE, PUT_METRIC_DATA, CountingProxy, self_signed_certificate  # noqa: E402
+from bench_servers import GET_SECRET_VALUE, PUT_METRIC_DATA, CountingProxy  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
 
 from queue_stats import cloudwatch, runtime  # noqa: E402
@@ -57,6 +56,7 @@ from queue_stats.settings import Settings  # noqa: E402
 from queue_stats.symbee_api import request_body, request_headers  # noqa: E402
 from symbee_sim import SimulatorServer, generate_queues  # noqa: E402
 from symbee_sim.local_aws import MotoServer  # noqa: E402
+from symbee_sim.tls import self_signed_certificate, server_context  # noqa: E402
 
 API_KEY = "bench-api-key-0123456789abcdef"
 COMPANY, ENVIRONMENT = "abc-gadgets", "prod"
@@ -252,8 +252,7 @@ class World:
         stack.callback(self.proxy.stop)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-tls-")))
         cert, key = self_signed_certificate(folder)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
+        context = server_context(cert, key)
         self.simulators = {
             size: stack.enter_context(
                 SimulatorServer(

@@ -11,31 +11,16 @@ import pytest
 from queue_stats import names as n
 from queue_stats.errors import ResponseError
 from queue_stats.model import MAX_VALUE, parse_body, parse_records
+from symbee_sim import vendor_example
 
 AMAZON_ARN = "arn:aws:connect:us-east-1:111122223333:instance/aaaa/queue/bbbb"
 
 
 def record(**overrides: Any) -> dict[str, Any]:
-    """A valid Amazon queue record; overrides replace top-level fields (None deletes)."""
-    base: dict[str, Any] = {
-        "queueInfo": {
-            "queueId": AMAZON_ARN,
-            "queueName": "Customer Care Inbound",
-            "deliveryProvider": "AMAZON",
-            "taskType": "AMAZON_ANY",
-        },
-        "openClosedState": "OPERATING_HOURS_UNKNOWN",
-        "agentsStaffed": 26,
-        "agentsAvailable": 0,
-        "agentsWorking": 11,
-        "agentsInWrap": 3,
-        "agentsInError": 0,
-        "agentsUnavailable": 10,
-        "itemsInQueue": 5,
-        "itemsScheduled": 0,
-        "itemsBeingDelivered": 0,
-        "oldestItem": 125,
-    }
+    """The vendor example's Amazon queue record, with AMAZON_ARN as its id; overrides replace
+    top-level fields (_DELETE removes one)."""
+    base = vendor_example()[0]
+    base["queueInfo"]["queueId"] = AMAZON_ARN
     for key, value in overrides.items():
         if value is _DELETE:
             base.pop(key, None)
@@ -46,43 +31,9 @@ def record(**overrides: Any) -> dict[str, Any]:
 
 _DELETE = object()
 
-VENDOR_EXAMPLE = json.dumps(
-    [
-        record(),
-        record(
-            queueInfo={
-                "queueId": "email-customer-care",
-                "queueName": "Email Customer Care",
-                "deliveryProvider": "SYMBEE",
-                "taskType": "EMAIL",
-            },
-            openClosedState="OPERATING_HOURS_OPEN",
-            agentsStaffed=10,
-            agentsAvailable=0,
-            agentsWorking=5,
-            agentsInWrap=2,
-            agentsUnavailable=3,
-            itemsInQueue=27,
-            oldestItem=0,
-        ),
-        record(
-            queueInfo={
-                "queueId": "sms-customer-care",
-                "queueName": "SMS Customer Care",
-                "deliveryProvider": "SYMBEE",
-                "taskType": "SMS_PINPOINT",
-            },
-            openClosedState="FORCED_OPEN",
-            agentsStaffed=6,
-            agentsAvailable=2,
-            agentsWorking=1,
-            agentsInWrap=0,
-            agentsUnavailable=1,
-            itemsInQueue=0,
-            oldestItem=0,
-        ),
-    ]
-).encode()
+# The vendor's own example response, as the simulator serves it (test_simulator_data checks that
+# against the vendor's page), with a readable ARN.
+VENDOR_EXAMPLE = json.dumps([record(), *vendor_example()[1:]]).encode()
 
 
 def only(data: list[Any]) -> Any:
