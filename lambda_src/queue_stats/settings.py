@@ -152,7 +152,11 @@ def _queue_ids(env: Mapping[str, str]) -> tuple[str, ...]:
 
 
 def _check_api_url(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check: "h:abc" raises here, not at every poll
+    except ValueError:
+        raise ConfigError(f"{n.ENV_API_URL}={url!r} is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ConfigError(f"{n.ENV_API_URL}={url!r} is not an http(s) URL")
     # Plain HTTP would send the API key in clear text; it is allowed only to this machine

@@ -412,13 +412,17 @@ def _reason(error: BaseException) -> str:
 
 
 def _snippet(response: requests.Response, key: str) -> str:
+    """The start of an error body, for the message. The message goes out with the exception too
+    (Lambda prints it), past the log redaction, so the key must be taken out here: read enough
+    that a key straddling the cut is read whole (even escaped), redact, and only then cut."""
+    limit = 300
     try:
-        text = response.raw.read(300, decode_content=True).decode("utf-8", "replace")
+        raw = response.raw.read(limit + 12 * len(key) + 64, decode_content=True)
     except Exception:
         return ""
+    text = raw.decode("utf-8", "replace")
     if key:
         text = text.replace(key, "[key]")
-    # The message goes out with the exception too (Lambda prints it), past the log redaction: it
-    # must not hold the key in an escaped form either (a JSON body may write "/" as "\/").
-    text = " ".join(redact.redact(text).split())[:200]
+    # A JSON body may write the key escaped ("/" as "\/"): redact() knows every registered form.
+    text = " ".join(redact.redact(text)[:limit].split())[:200]
     return f": {text}" if text else ""

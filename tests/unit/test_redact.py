@@ -97,3 +97,31 @@ def test_a_record_whose_message_cannot_be_formatted_is_left_for_logging_to_repor
     redact.install()
     record = logging.getLogRecordFactory()("x", logging.INFO, __file__, 1, "%d", ("not a number",), None)
     assert (record.msg, record.args) == ("%d", ("not a number",))
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def read(self, amount: int, decode_content: bool = True) -> bytes:
+        return self._body[:amount]
+
+
+class _Response:
+    def __init__(self, body: bytes) -> None:
+        self.raw = _Raw(body)
+
+
+@pytest.mark.parametrize("padding", [0, 200, 265, 290, 299, 5_000])
+def test_an_error_body_that_echoes_the_key_never_puts_any_of_it_in_the_message(padding: int) -> None:
+    # Given a 4xx body that repeats the key where the snippet is cut, after whitespace that the
+    # message collapses
+    from queue_stats.symbee_api import _snippet
+
+    key = "SECRETKEY0123456789abcdefghij"
+    redact.register(key)
+    body = ("{" + " " * padding + f'"error": "bad key {key}"' + "}").encode()
+    # When the message's snippet is made
+    snippet = _snippet(_Response(body), key)  # type: ignore[arg-type]
+    # Then no 6-character piece of the key is in it
+    assert not any(key[i : i + 6] in snippet for i in range(len(key) - 5)), snippet

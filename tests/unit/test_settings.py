@@ -64,7 +64,10 @@ def test_plain_http_is_allowed_only_to_this_machine(url: str) -> None:
     assert settings(SYMBEE_API_URL=url).api_url == url
 
 
-@pytest.mark.parametrize("url", ["http://symbeeconnect.com/x", "ftp://127.0.0.1/x", "not a url", "https:///x"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://symbeeconnect.com/x", "ftp://127.0.0.1/x", "not a url", "https:///x", "http://[bad", "https://h:abc/x"],
+)
 def test_an_unsafe_or_bad_url_names_the_variable(url: str) -> None:
     with pytest.raises(ConfigError, match="SYMBEE_API_URL"):
         settings(SYMBEE_API_URL=url)
