@@ -108,7 +108,7 @@ def _parse_record(index: int, record: object, problems: list[Problem]) -> QueueS
         problems.append(Problem(index, None, "queueInfo", reason))
         return None
     queue_id = info.get("queueId")
-    if not isinstance(queue_id, str) or not queue_id.strip() or len(dimension_value(queue_id)) > MAX_DIMENSION_VALUE:
+    if not isinstance(queue_id, str) or not queue_id.strip() or len(_ascii(queue_id)) > MAX_DIMENSION_VALUE:
         problems.append(Problem(index, None, "queueInfo.queueId", _id_reason(queue_id)))
         return None
 
@@ -169,10 +169,13 @@ def dimension_value(text: str) -> str:
     """`text` as CloudWatch can store it in a dimension: printable ASCII only (PutMetricData
     refuses the whole request for one non-ASCII or control character). Others become Python-style
     escapes (`Zürich` -> `Z\\xfcrich`), so distinct names stay distinct; then cut to the limit."""
+    return _ascii(text)[:MAX_DIMENSION_VALUE]
+
+
+def _ascii(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
-    escaped = "".join(char if " " <= char <= "~" else _escape(char) for char in text)
-    return escaped[:MAX_DIMENSION_VALUE]
+    return "".join(char if " " <= char <= "~" else _escape(char) for char in text)
 
 
 def _escape(char: str) -> str:

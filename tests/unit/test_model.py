@@ -189,6 +189,7 @@ def test_unknown_fields_and_enum_values_are_accepted() -> None:
         {"queueId": "   "},
         {"queueId": 42},
         {"queueId": "x" * 1025},
+        {"queueId": "ü" * 600},  # 2,400 characters once escaped to ASCII for CloudWatch
     ],
 )
 def test_a_record_without_a_usable_queue_id_is_skipped_whole(info: object) -> None:
@@ -281,3 +282,10 @@ def test_parsing_does_not_modify_its_input() -> None:
 def test_problem_text_names_record_queue_field_and_reason() -> None:
     _, problems = only([record(agentsInError=-2)])
     assert str(problems[0]) == f"record 0 (queue {AMAZON_ARN!r}): agentsInError is negative (-2)"
+
+
+def test_non_ascii_ids_that_fit_once_escaped_stay_distinct_queues() -> None:
+    ids = ["ü" * 255 + "a", "ü" * 255 + "b"]  # 1,021 characters each once escaped
+    parsed = parse_records([record(queueInfo={"queueId": queue_id}) for queue_id in ids])
+    assert [q.queue_id for q in parsed.queues] == ids
+    assert parsed.problems == ()
