@@ -258,7 +258,11 @@ def _environment(raw: Mapping[str, Any], where: str, stack_prefix: str) -> Envir
 
     api_url = _optional_string(raw["apiUrl"], key("apiUrl"))
     if api_url is not None:
-        parsed = urlparse(api_url)
+        try:
+            parsed = urlparse(api_url)
+            parsed.port  # noqa: B018 - parsing the port is the check: "h:abc" raises here
+        except ValueError:
+            raise ConfigError(key("apiUrl"), "is not a valid URL") from None
         # The API key travels in a header, so plain HTTP is never acceptable from AWS.
         if parsed.scheme != "https" or not parsed.netloc:
             raise ConfigError(key("apiUrl"), "must be an https:// URL")
@@ -266,6 +270,14 @@ def _environment(raw: Mapping[str, Any], where: str, stack_prefix: str) -> Envir
     queue_ids = tuple(_list(raw["queueIds"], key("queueIds"), item_kind="string"))
     for queue_id in queue_ids:
         _check_queue_id(queue_id, key("queueIds"))
+    joined = len(",".join(queue_ids))
+    if joined > names.MAX_QUEUE_IDS_LENGTH:
+        raise ConfigError(
+            key("queueIds"),
+            f"{len(queue_ids)} ids take {joined:,} characters, over the {names.MAX_QUEUE_IDS_LENGTH:,} that fit in "
+            "the function's environment (Lambda allows 4 KB in all): list fewer, or leave queueIds empty to "
+            "monitor every queue",
+        )
 
     secret_id = _string(raw["secretId"], key("secretId"), default=names.DEFAULT_API_KEY_SECRET_ID)
     secret_region = _optional_string(raw["secretRegion"], key("secretRegion"))

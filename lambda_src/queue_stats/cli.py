@@ -19,7 +19,7 @@ from queue_stats import names as n
 from queue_stats.errors import ConfigError, QueueStatsError
 from queue_stats.model import QueueStats
 from queue_stats.poll import PollResult, run_poll
-from queue_stats.settings import Settings
+from queue_stats.settings import Settings, api_url_for_region
 from queue_stats.table import DEFAULT_OLDEST_WARNING_SECONDS, render_discovery, render_queues
 
 if TYPE_CHECKING:
@@ -197,25 +197,38 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return EXIT_OK
     print(render_discovery(queues))
+    context = cdk_context(runtime.settings, queues)
     print(f"\n{len(queues)} queues. A cdk.json snippet that monitors them:")
-    print("(leave queueIds out, or empty, to monitor every queue, including ones created later)\n")
-    print(json.dumps(cdk_context_snippet(runtime.settings, queues), indent=2, ensure_ascii=False))
+    if "queueIds" in context:
+        print("(leave queueIds out, or empty, to monitor every queue, including ones created later)\n")
+    else:
+        print("(too many to list in queueIds, which Lambda's 4 KB of environment variables must hold:")
+        print(" without it every queue is monitored, including ones created later)\n")
+    print(json.dumps({"context": context}, indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
-def cdk_context_snippet(settings: Settings, queues: Sequence[QueueStats]) -> dict[str, object]:
+def cdk_context(settings: Settings, queues: Sequence[QueueStats]) -> dict[str, object]:
     """The `context` keys of the stack's cdk.json that monitor this environment's queues."""
     context: dict[str, object] = {
         "companyCode": settings.company_code,
         "environment": settings.environment,
         "includeAmazonQueues": settings.include_amazon_queues,
-        "queueIds": [q.queue_id for q in queues],
     }
+    queue_ids = [q.queue_id for q in queues]
+    if len(",".join(queue_ids)) <= n.MAX_QUEUE_IDS_LENGTH:
+        context["queueIds"] = queue_ids
+    if settings.region != n.DEFAULT_SYMBEE_REGION:
+        context["symbeeRegion"] = settings.region
+    if settings.api_url != api_url_for_region(settings.region) and settings.api_url.startswith("https://"):
+        context["apiUrl"] = settings.api_url
     if settings.api_key_secret_id != n.DEFAULT_API_KEY_SECRET_ID:
         context["secretId"] = settings.api_key_secret_id
+    if settings.secrets_region != settings.aws_region:
+        context["secretRegion"] = settings.secrets_region
     if settings.namespace != n.DEFAULT_NAMESPACE:
         context["metricsNamespace"] = settings.namespace
-    return {"context": context}
+    return context
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

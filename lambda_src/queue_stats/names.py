@@ -29,6 +29,8 @@ DEFAULT_API_KEY_SECRET_ID: Final = "SYMBEE_CONNECT_API_KEY"  # noqa: S105 - the 
 DEFAULT_NAMESPACE: Final = "SymbeeConnect/Queues"
 DEFAULT_API_KEY_MAX_AGE_SECONDS: Final = 300
 MAX_API_KEY_MAX_AGE_SECONDS: Final = 3600  # the vendor: never cache the key longer than an hour
+# Lambda allows 4 KB of environment variables in all; the queue filter is the only one that grows.
+MAX_QUEUE_IDS_LENGTH: Final = 3200  # characters of SYMBEE_QUEUE_IDS, commas included
 
 # Regions a Symbee Connect environment can live in. us-east-1 has no host prefix.
 SYMBEE_REGIONS: Final = (

@@ -22,6 +22,7 @@ _NAMESPACE_RE = re.compile(r"^[A-Za-z0-9.\-_/#: ]{1,255}$")
 class Settings:
     company_code: str
     environment: str
+    region: str  # the Symbee region; api_url is its host unless overridden
     api_url: str
     platform_code: str
     api_key_secret_id: str
@@ -67,6 +68,7 @@ class Settings:
         return cls(
             company_code=_header_value(env, n.ENV_COMPANY_CODE, _required(env, n.ENV_COMPANY_CODE)),
             environment=_header_value(env, n.ENV_ENVIRONMENT, _dimension_value(env, n.ENV_ENVIRONMENT)),
+            region=region,
             api_url=api_url,
             platform_code=_header_value(
                 env, n.ENV_PLATFORM_CODE, _get(env, n.ENV_PLATFORM_CODE) or n.DEFAULT_PLATFORM_CODE
