@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from queue_stats.runtime import Runtime
 
 PROG = "symbee-queue-stats"
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Flags that override an environment variable: (flag, variable, help).
 _OVERRIDES: tuple[tuple[str, str, str], ...] = (
@@ -56,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"configuration: {error}", EXIT_CONFIG)
     except QueueStatsError as error:
         return _fail(str(error), EXIT_FAILED)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C ends a watch normally; anything else was cut short
+        return EXIT_OK if args.command == "watch" else EXIT_INTERRUPTED
     except Exception as error:  # a bug or an unexpected library error: still one line
         if args.verbose:
             raise
@@ -85,7 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     watch = commands.add_parser("watch", help="poll every --interval seconds and redraw the table (publishes nothing)")
     _add_config_flags(watch)
     watch.add_argument("--interval", type=_positive_float, default=60.0, help="seconds between polls (default 60)")
-    watch.add_argument("--count", type=int, default=0, help="stop after this many polls (default: until Ctrl-C)")
+    watch.add_argument(
+        "--count", type=_positive_int, default=None, help="stop after this many polls (default: until Ctrl-C)"
+    )
     watch.add_argument(
         "--oldest-warning",
         type=_positive_float,
@@ -117,6 +119,13 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
         group.add_argument(flag, dest=variable, metavar=variable, help=text)
 
 
+def _positive_int(text: str) -> int:
+    value = _positive_float(text)
+    if not value.is_integer():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(value)
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -132,25 +141,25 @@ def _settings(args: argparse.Namespace, environ: Mapping[str, str] = os.environ)
     return Settings.from_env({**environ, **{k: v for k, v in overrides.items() if v is not None}})
 
 
-def _runtime(args: argparse.Namespace) -> Runtime:
+def _runtime(args: argparse.Namespace, *, publish: bool) -> Runtime:
     from queue_stats.runtime import Runtime  # noqa: PLC0415 - boto3 only when a command needs it
 
-    return Runtime.create(_settings(args))
+    return Runtime.create(_settings(args), publish=publish)
 
 
-def _poll(runtime: Runtime, *, publish: bool) -> PollResult:
+def _poll(runtime: Runtime) -> PollResult:
     from queue_stats.runtime import api_deadline  # noqa: PLC0415
 
     return run_poll(
         environment=runtime.settings.environment,
         fetcher=runtime.api,
-        publisher=runtime.publisher if publish else None,
+        publisher=runtime.publisher,
         deadline=api_deadline(),
     )
 
 
 def _cmd_poll(args: argparse.Namespace) -> int:
-    result = _poll(_runtime(args), publish=not args.dry_run)
+    result = _poll(_runtime(args, publish=not args.dry_run))
     out = sys.stdout
     if args.json:
         json.dump([_queue_json(q) for q in result.parsed.queues], out, indent=2, ensure_ascii=False)
@@ -164,12 +173,12 @@ def _cmd_poll(args: argparse.Namespace) -> int:
 def _cmd_watch(args: argparse.Namespace) -> int:
     out = sys.stdout
     color = _color(out) and not args.no_color
-    runtime = _runtime(args)  # one session and key cache for the whole watch
+    runtime = _runtime(args, publish=False)  # one session and key cache for the whole watch
     polls = 0
     while True:
         started = time.monotonic()
         try:
-            result = _poll(runtime, publish=False)
+            result = _poll(runtime)
             screen = render_queues(result.parsed.queues, color=color, oldest_warning_seconds=args.oldest_warning)
             status = (
                 f"{time.strftime('%H:%M:%S')}  {len(result.parsed.queues)} queues, "
@@ -190,8 +199,8 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    runtime = _runtime(args)
-    queues = _poll(runtime, publish=False).parsed.queues
+    runtime = _runtime(args, publish=False)
+    queues = _poll(runtime).parsed.queues
     if args.json:
         json.dump([_queue_json(q) for q in queues], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

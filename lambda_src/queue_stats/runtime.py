@@ -58,16 +58,19 @@ def api_deadline(remaining_millis: float | None = None) -> float:
 class Runtime:
     settings: Settings
     api: SymbeeApiClient
-    publisher: CloudWatchPublisher
+    publisher: CloudWatchPublisher | None  # None: nothing is published (the CLI's dry runs)
 
     @classmethod
-    def create(cls, settings: Settings) -> Runtime:
+    def create(cls, settings: Settings, *, publish: bool = True) -> Runtime:
         session = boto3.session.Session()
-        try:
-            secrets = session.client("secretsmanager", region_name=settings.secrets_region, config=_AWS_CONFIG)
-            cloudwatch = session.client("cloudwatch", region_name=settings.aws_region, config=_CLOUDWATCH_CONFIG)
-        except NoRegionError:
-            raise ConfigError("AWS_REGION is not set: say which region to publish CloudWatch metrics in") from None
+        secrets = session.client("secretsmanager", region_name=settings.secrets_region, config=_AWS_CONFIG)
+        publisher = None
+        if publish:
+            try:
+                cloudwatch = session.client("cloudwatch", region_name=settings.aws_region, config=_CLOUDWATCH_CONFIG)
+            except NoRegionError:
+                raise ConfigError("AWS_REGION is not set: say which region to publish CloudWatch metrics in") from None
+            publisher = CloudWatchPublisher(cloudwatch, settings.namespace)
         api_key = SecretsManagerApiKey(
             secret_id=settings.api_key_secret_id,
             region=settings.secrets_region,
@@ -77,5 +80,5 @@ class Runtime:
         return cls(
             settings=settings,
             api=SymbeeApiClient(settings, api_key),
-            publisher=CloudWatchPublisher(cloudwatch, settings.namespace),
+            publisher=publisher,
         )

@@ -48,6 +48,9 @@ MAX_BACKOFF_SECONDS = 8.0
 MAX_BODY_BYTES = 32 * 1024 * 1024
 # An attempt is not started with less time left than this: it could not finish anyway.
 MIN_ATTEMPT_SECONDS = 0.5
+# Nor is the key re-read after a refusal: a slow Secrets Manager could hold the poll past its
+# invocation (a healthy read takes well under a second).
+MIN_KEY_REREAD_SECONDS = 3.0
 # The watchdog cuts a connection this long after the deadline: a socket timeout that fires at the
 # deadline itself says more ("timed out"), so it gets the first chance.
 CUT_GRACE_SECONDS = 0.25
@@ -141,6 +144,11 @@ class SymbeeApiClient:
                     raise ApiKeyRejected(
                         f"Symbee API key rejected (HTTP {rejected.status}) even after re-reading it from "
                         f"Secrets Manager secret {self._settings.api_key_secret_id!r}"
+                    ) from None
+                if deadline - self._clock() < MIN_KEY_REREAD_SECONDS:
+                    raise ApiKeyRejected(
+                        f"Symbee API key rejected (HTTP {rejected.status}) with no time left to re-read it from "
+                        f"Secrets Manager secret {self._settings.api_key_secret_id!r}; the next poll will"
                     ) from None
                 logger.warning(
                     "Symbee API rejected the key (HTTP %s); re-reading it from Secrets Manager", rejected.status

@@ -104,12 +104,13 @@ def render_queues(
 
 def render_discovery(queues: Sequence[QueueStats]) -> str:
     """What `discover` lists: identity and kind of every queue."""
-    width = max([len(q.queue_id) for q in queues] + [8])
+    width = max([len(_printable(q.queue_id)) for q in queues] + [8])
     lines = [f"{'Queue id':<{width}}  {'Name':<{_NAME_WIDTH}}  {'Provider':<9}  {'Task type':<13}  State"]
     for queue in sorted(queues, key=lambda q: (q.delivery_provider or "", q.queue_name.lower())):
         lines.append(
-            f"{queue.queue_id:<{width}}  {_fit(queue.queue_name, _NAME_WIDTH):<{_NAME_WIDTH}}  "
-            f"{queue.delivery_provider or '?':<9}  {queue.task_type or '?':<13}  {queue.open_state or '?'}"
+            f"{_printable(queue.queue_id):<{width}}  {_fit(queue.queue_name, _NAME_WIDTH):<{_NAME_WIDTH}}  "
+            f"{_fit(queue.delivery_provider or '?', 9):<9}  {_fit(queue.task_type or '?', 13):<13}  "
+            f"{_printable(queue.open_state or '?')}"
         )
     return "\n".join(lines)
 
@@ -124,5 +125,12 @@ def _cell(queue: QueueStats, metric: str) -> str:
 
 
 def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())  # no newlines or tabs from a display name break the table
+    text = _printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """Names and ids come from the vendor: no newline breaks the table and no escape sequence
+    reaches the terminal."""
+    text = " ".join(text.split())
+    return text if text.isprintable() else "".join(c if c.isprintable() else "?" for c in text)

@@ -177,3 +177,21 @@ def test_simulate_serves_the_api_until_interrupted(poller_env: dict[str, str]) -
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_a_dry_run_needs_no_cloudwatch_region(poller_env: dict[str, str]) -> None:
+    # Given only the secret's region, as on a laptop whose profile sets none
+    env = {k: v for k, v in clean_env(poller_env).items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+    env["SYMBEE_SECRETS_REGION"] = "us-east-1"
+    # Then reading and printing works; only publishing would need AWS_REGION
+    assert run(env, "poll", "--dry-run").returncode == 0
+    published = run(env, "poll")
+    assert published.returncode == 2
+    assert "AWS_REGION is not set" in published.stderr
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "1.5"])
+def test_watch_count_must_be_a_positive_whole_number(poller_env: dict[str, str], count: str) -> None:
+    result = run(clean_env(poller_env), "watch", "--count", count)
+    assert result.returncode == 2
+    assert "--count" in result.stderr

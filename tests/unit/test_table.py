@@ -68,3 +68,10 @@ def test_an_empty_answer_says_so() -> None:
 def test_discovery_lists_id_name_provider_task_type_and_state() -> None:
     text = render_discovery([queue("Email Care", "FORCED_OPEN")])
     assert text.splitlines()[1].split() == ["id-Email", "Care", "Email", "Care", "SYMBEE", "EMAIL", "FORCED_OPEN"]
+
+
+def test_control_characters_from_the_vendor_never_reach_the_terminal() -> None:
+    hostile = QueueStats("id\x1b[2J", "name\x1b]0;pwned\x07", "SYM\x1bBEE", "EMAIL", "OPEN\x1b", {})
+    for text in (render_queues([hostile]), render_discovery([hostile])):
+        assert "\x1b" not in text
+        assert "\x07" not in text
