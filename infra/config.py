@@ -184,7 +184,7 @@ ENVIRONMENT_KEYS: Final = (
 APP_KEYS: Final = ("stackName", "environments")
 CONFIG_KEYS: Final = (*APP_KEYS, *ENVIRONMENT_KEYS)
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_REGION = re.compile(f"^{names.AWS_REGION_PATTERN}$")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,99}$")
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 _SECRET_ARN = re.compile(
@@ -193,7 +193,7 @@ _SECRET_ARN = re.compile(
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 _EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
-_NAMESPACE = re.compile(r"^[0-9A-Za-z.\-_/#:]{1,255}$")
+_NAMESPACE = re.compile(f"^{names.NAMESPACE_PATTERN}$")
 _TAG_SAFE = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 # Characters that would break out of a quoted Metrics Insights or SEARCH literal.
 _QUERY_UNSAFE = re.compile(r"['\"\\\x00-\x1f]")

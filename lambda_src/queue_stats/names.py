@@ -32,6 +32,12 @@ MAX_API_KEY_MAX_AGE_SECONDS: Final = 3600  # the vendor: never cache the key lon
 # Lambda allows 4 KB of environment variables in all; the queue filter is the only one that grows.
 MAX_QUEUE_IDS_LENGTH: Final = 3200  # characters of SYMBEE_QUEUE_IDS, commas included
 
+# What the runtime and the stack both accept (one rule, checked at synth and at start).
+AWS_REGION_PATTERN: Final = r"[a-z]{2}(-[a-z]+)+-\d+"
+# CloudWatch namespaces; spaces, which CloudWatch allows, are left out to keep them safe to quote
+# in the alarms' queries and the dashboard's SEARCH expressions. "AWS/" is reserved.
+NAMESPACE_PATTERN: Final = r"[0-9A-Za-z.\-_/#:]{1,255}"
+
 # Regions a Symbee Connect environment can live in. us-east-1 has no host prefix.
 SYMBEE_REGIONS: Final = (
     "us-east-1",

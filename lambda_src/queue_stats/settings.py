@@ -15,7 +15,7 @@ from queue_stats import names as n
 from queue_stats.errors import ConfigError
 
 # CloudWatch: namespaces are 1-255 of these characters and may not start with "AWS/".
-_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9.\-_/#: ]{1,255}$")
+_NAMESPACE_RE = re.compile(n.NAMESPACE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,14 @@ class Settings:
                 f"{n.ENV_SECRETS_REGION} is not set and neither is AWS_REGION: "
                 "say which region holds the API key secret"
             )
-        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", secrets_region):
+        if not re.fullmatch(n.AWS_REGION_PATTERN, secrets_region):
             raise ConfigError(f"{n.ENV_SECRETS_REGION}={secrets_region!r} is not an AWS region name")
 
         namespace = _get(env, n.ENV_METRICS_NAMESPACE) or n.DEFAULT_NAMESPACE
         if not _NAMESPACE_RE.fullmatch(namespace) or namespace.startswith("AWS/"):
             raise ConfigError(
                 f"{n.ENV_METRICS_NAMESPACE}={namespace!r} is not a valid CloudWatch namespace "
-                "(1-255 of A-Z a-z 0-9 . - _ / # : space, not starting with AWS/)"
+                "(1-255 of A-Z a-z 0-9 . - _ / # :, not starting with AWS/)"
             )
 
         return cls(

@@ -557,7 +557,8 @@ def render() -> str:
     lines = [
         "A **failed** poll logs one ERROR line of its own, `Poll failed: <what failed>`, publishes",
         "`PollSucceeded` 0 (when CloudWatch can be reached) and ends the invocation with an error, so",
-        "Lambda counts it (Lambda's runtime then logs its own error record with the exception). If polls keep failing, the *No successful poll* and *Poller errors* alarms fire",
+        "Lambda counts it (Lambda's runtime then logs its own error record with the exception).",
+        "If polls keep failing, the *No successful poll* and *Poller errors* alarms fire",
         "(3 minutes by default). Skipped data never fails a poll: it is counted in `InvalidRecords`",
         "(on the dashboard) and logged with its queue id, and every valid value still goes out.",
         "",

@@ -108,6 +108,7 @@ def test_include_amazon_queues_reads_true_and_false(value: str, expected: bool) 
         ({n.ENV_API_KEY_MAX_AGE_SECONDS: "5m"}, "API_KEY_MAX_AGE_SECONDS"),
         ({n.ENV_METRICS_NAMESPACE: "AWS/Connect"}, "METRICS_NAMESPACE"),
         ({n.ENV_METRICS_NAMESPACE: "bad|name"}, "METRICS_NAMESPACE"),
+        ({n.ENV_METRICS_NAMESPACE: "has space"}, "METRICS_NAMESPACE"),
         ({n.ENV_SECRETS_REGION: "Ireland"}, "SYMBEE_SECRETS_REGION"),
     ],
 )
