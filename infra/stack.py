@@ -15,8 +15,9 @@ from infra.config import AppConfig, EnvironmentConfig
 from infra.dashboard import QueueDashboard
 from infra.notifications import AlarmNotifications
 from infra.poller import TIMEOUT, Poller
+from queue_stats import names
 
-PROJECT_TAG: Final = "symbee-queue-stats"
+PROJECT_TAG: Final = names.PRODUCT
 NAG_PACK: Final = "AwsSolutions"  # acknowledgement ids are "<pack>::<rule>[<finding>]"
 
 

@@ -25,7 +25,7 @@ from queue_stats.table import DEFAULT_OLDEST_WARNING_SECONDS, render_discovery, 
 if TYPE_CHECKING:
     from queue_stats.runtime import Runtime
 
-PROG = "symbee-queue-stats"
+PROG = n.PRODUCT
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Flags that override an environment variable: (flag, variable, help).

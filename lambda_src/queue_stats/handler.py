@@ -9,11 +9,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 from queue_stats.errors import QueueStatsError
+from queue_stats.names import PRODUCT
 from queue_stats.poll import run_poll
 from queue_stats.runtime import Runtime, api_deadline
 from queue_stats.settings import Settings
 
-logger = Logger(service="symbee-queue-stats")
+logger = Logger(service=PRODUCT)
 # The poll's own modules log through the standard library; give them the same JSON output.
 copy_config_to_registered_loggers(source_logger=logger, include={"queue_stats"})
 

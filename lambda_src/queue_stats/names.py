@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+PRODUCT: Final = "symbee-queue-stats"  # the console script, log service, User-Agent and stack tag
+
 # --- environment variables (CONTRACT.md) -------------------------------------------------------
 ENV_COMPANY_CODE: Final = "SYMBEE_COMPANY_CODE"
 ENV_ENVIRONMENT: Final = "SYMBEE_ENVIRONMENT"
@@ -107,7 +109,8 @@ METRIC_API_LATENCY: Final = "ApiLatency"
 METRIC_QUEUES_REPORTED: Final = "QueuesReported"
 METRIC_INVALID_RECORDS: Final = "InvalidRecords"
 
-# Every metric the poller can publish, queue metrics first: used by the dashboard and docs.
+# Every metric the poller can publish, queue metrics first (the tests check the poller's output
+# against these).
 QUEUE_METRIC_NAMES: Final = (
     *(m.name for m in COUNT_METRICS),
     METRIC_QUEUE_OPEN,

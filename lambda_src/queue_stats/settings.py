@@ -66,13 +66,11 @@ class Settings:
             )
 
         return cls(
-            company_code=_header_value(env, n.ENV_COMPANY_CODE, _required(env, n.ENV_COMPANY_CODE)),
-            environment=_header_value(env, n.ENV_ENVIRONMENT, _dimension_value(env, n.ENV_ENVIRONMENT)),
+            company_code=_header_value(n.ENV_COMPANY_CODE, _required(env, n.ENV_COMPANY_CODE)),
+            environment=_header_value(n.ENV_ENVIRONMENT, _dimension_value(env, n.ENV_ENVIRONMENT)),
             region=region,
             api_url=api_url,
-            platform_code=_header_value(
-                env, n.ENV_PLATFORM_CODE, _get(env, n.ENV_PLATFORM_CODE) or n.DEFAULT_PLATFORM_CODE
-            ),
+            platform_code=_header_value(n.ENV_PLATFORM_CODE, _get(env, n.ENV_PLATFORM_CODE) or n.DEFAULT_PLATFORM_CODE),
             api_key_secret_id=_get(env, n.ENV_API_KEY_SECRET_ID) or n.DEFAULT_API_KEY_SECRET_ID,
             secrets_region=secrets_region,
             include_amazon_queues=_boolean(env, n.ENV_INCLUDE_AMAZON_QUEUES, default=True),
@@ -108,7 +106,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _header_value(env: Mapping[str, str], name: str, value: str) -> str:
+def _header_value(name: str, value: str) -> str:
     """These values travel as HTTP headers (and the environment as a CloudWatch dimension): both
     carry printable ASCII only."""
     if not (value.isascii() and value.isprintable()):

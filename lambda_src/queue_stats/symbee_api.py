@@ -34,6 +34,7 @@ from urllib3.poolmanager import PoolManager, ProxyManager
 from queue_stats import redact
 from queue_stats.api_key import ApiKeySource
 from queue_stats.errors import ApiError, ApiKeyRejected
+from queue_stats.names import PRODUCT
 from queue_stats.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -274,7 +275,7 @@ def new_session() -> requests.Session:
     """One session per process: its connection pool keeps the TLS connection warm."""
     session = _NoRedirectSession()
     session.verify = True
-    session.headers["User-Agent"] = "symbee-queue-stats"
+    session.headers["User-Agent"] = PRODUCT
     for prefix in ("https://", "http://"):
         session.mount(prefix, _WatchedAdapter())
     return session

@@ -77,10 +77,14 @@ def bad_fields(record: dict[str, Any]) -> list[str]:
 
 
 def dimension(text: str) -> str:
-    """What CloudWatch can store of a queue's id or name: printable ASCII, other characters
-    written as Python-style escapes, at most 1,024 characters."""
+    """What CloudWatch can store of a queue's name: `escaped`, cut to 1,024 characters."""
+    return escaped(text)[: n.MAX_DIMENSION_VALUE]
+
+
+def escaped(text: str) -> str:
+    """Printable ASCII as it is, every other character as a Python-style escape."""
     if text.isascii() and text.isprintable():
-        return text[: n.MAX_DIMENSION_VALUE]
+        return text
     out = []
     for char in text:
         code = ord(char)
@@ -92,4 +96,4 @@ def dimension(text: str) -> str:
             out.append(f"\\u{code:04x}")
         else:
             out.append(f"\\U{code:08x}")
-    return "".join(out)[: n.MAX_DIMENSION_VALUE]
+    return "".join(out)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from queue_stats import names as n
 from queue_stats.errors import ResponseError
 from queue_stats.model import ParsedResponse, parse_body, parse_records
-from tests.faults.oracle import COUNT_FIELDS, bad_fields, dimension, expected_values
+from tests.faults.oracle import COUNT_FIELDS, bad_fields, escaped, expected_values
 
 EXAMPLES = {"records": 400, "any_json": 300, "mutated_text": 300, "any_bytes": 200}
 NUMERIC_FIELDS = [m.field for m in n.COUNT_METRICS]
@@ -96,14 +96,14 @@ def check(parsed: ParsedResponse, data: Any) -> None:
             if isinstance(r, dict)
             and isinstance(r.get("queueInfo"), dict)
             and isinstance(r["queueInfo"].get("queueId"), str)
-            and dimension(r["queueInfo"]["queueId"]) == dimension(queue.queue_id)
+            and escaped(r["queueInfo"]["queueId"]) == escaped(queue.queue_id)
         )
         record, info = data[index], data[index]["queueInfo"]
         assert index not in kept
         kept[index] = queue
         assert info["queueId"] == queue.queue_id
         assert queue.queue_id.strip()
-        assert len(dimension(queue.queue_id)) <= n.MAX_DIMENSION_VALUE
+        assert len(escaped(queue.queue_id)) <= n.MAX_DIMENSION_VALUE  # usable whole, never cut
         name = info.get("queueName")
         if isinstance(name, str) and name.strip():
             assert queue.queue_name == name[: n.MAX_DIMENSION_VALUE]
