@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +54,7 @@ from queue_stats.model import parse_body  # noqa: E402
 from queue_stats.settings import Settings  # noqa: E402
 from queue_stats.symbee_api import request_body, request_headers  # noqa: E402
 from symbee_sim import SimulatorServer, generate_queues  # noqa: E402
-from symbee_sim.local_aws import MotoServer  # noqa: E402
+from symbee_sim.local_aws import LocalLambdaContext, MotoServer  # noqa: E402
 from symbee_sim.tls import self_signed_certificate, server_context  # noqa: E402
 
 API_KEY = "bench-api-key-0123456789abcdef"
@@ -164,21 +163,6 @@ def verdict(met: bool, missed: str) -> str:
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-class BenchContext:
-    """Stands in for the Lambda context: a 55-second invocation of a 512 MB function."""
-
-    function_name = "symbee-queue-stats-bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:symbee-queue-stats-bench"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-        self._end = time.monotonic() + 55
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self._end - time.monotonic()) * 1000)
 
 
 def timed(action: Callable[[], object], loops: int = 1) -> float:
@@ -508,7 +492,7 @@ def polls(world: World, plan: Plan, size: int) -> PollFigures:
     proxy = world.proxy
 
     def invoke() -> dict[str, Any]:
-        result: dict[str, Any] = lambda_module.lambda_handler({}, BenchContext())
+        result: dict[str, Any] = lambda_module.lambda_handler({}, LocalLambdaContext("symbee-queue-stats-bench"))
         return result
 
     for _ in range(plan.repeat):
@@ -792,7 +776,7 @@ def memory_child() -> None:
     """One cold poll in this fresh process; prints RSS before and after as JSON on the last line."""
     lambda_module = quiet_handler()
     baseline, _ = rss_kb()
-    result = lambda_module.lambda_handler({}, BenchContext())
+    result = lambda_module.lambda_handler({}, LocalLambdaContext("symbee-queue-stats-bench"))
     _, peak = rss_kb()
     print(json.dumps({"baseline_kb": baseline, "peak_kb": peak, "queues": result["queues"]}))
 

@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,25 +25,10 @@ from queue_stats import names as n  # noqa: E402
 from queue_stats.model import QueueStats  # noqa: E402
 from queue_stats.table import render_queues  # noqa: E402
 from symbee_sim import SimulatorServer  # noqa: E402
-from symbee_sim.local_aws import MotoServer  # noqa: E402
+from symbee_sim.local_aws import LocalLambdaContext, MotoServer  # noqa: E402
 
 COMPANY, ENVIRONMENT = "abc-gadgets", "prod"
 POLLS = 3
-
-
-class DemoContext:
-    """Stands in for the Lambda context: a 55-second invocation."""
-
-    function_name = "symbee-queue-stats-demo"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:symbee-queue-stats-demo"
-
-    def __init__(self) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-        self._end = time.monotonic() + 55
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self._end - time.monotonic()) * 1000)
 
 
 def main() -> int:
@@ -70,7 +54,7 @@ def main() -> int:
                 # Symbee rotates the key: the poller's cached key is refused once, re-read, retried.
                 sim.rotate_key("demo-key-2")
                 secrets.put_secret_value(SecretId=n.DEFAULT_API_KEY_SECRET_ID, SecretString="demo-key-2")
-            result = lambda_handler({"source": "aws.events"}, DemoContext())
+            result = lambda_handler({"source": "aws.events"}, LocalLambdaContext("symbee-queue-stats-demo"))
             note = " (after a key rotation)" if poll == POLLS else ""
             print(
                 f"poll {poll}: {result['queues']} queues, {result['datums']} datums in "

@@ -1,4 +1,5 @@
-"""A local AWS for development: `moto_server` on loopback serving Secrets Manager and CloudWatch.
+"""A local AWS for development: `moto_server` on loopback serving Secrets Manager and CloudWatch,
+and a stand-in for the Lambda context.
 
 Used by `make demo`, the integration tests and the benchmark. boto3 reaches it through
 AWS_ENDPOINT_URL, exactly as the poller would reach any endpoint.
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from types import TracebackType
 
 START_TIMEOUT_SECONDS = 30.0
@@ -96,3 +98,18 @@ class MotoServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class LocalLambdaContext:
+    """Stands in for the Lambda context of one invocation (512 MB, like the deployed function)."""
+
+    memory_limit_in_mb = 512
+
+    def __init__(self, function_name: str, *, seconds: float = 55.0) -> None:
+        self.function_name = function_name
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self._end = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._end - time.monotonic()) * 1000)
