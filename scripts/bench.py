@@ -51,6 +51,7 @@ from queue_stats import names as n  # noqa: E402
 from queue_stats.cloudwatch import CloudWatchPublisher  # noqa: E402
 from queue_stats.metrics import MAX_DATUMS_PER_REQUEST, Datum, batch_datums, health_datums, queue_datums  # noqa: E402
 from queue_stats.model import parse_body  # noqa: E402
+from queue_stats.publish import Health  # noqa: E402
 from queue_stats.settings import Settings  # noqa: E402
 from queue_stats.symbee_api import request_body, request_headers  # noqa: E402
 from symbee_sim import SimulatorServer, generate_queues  # noqa: E402
@@ -196,7 +197,9 @@ def quiet_handler() -> Any:
 
 def shipped_publisher(settings: Settings) -> CloudWatchPublisher:
     """The CloudWatch publisher exactly as a container builds it (client config, pool size)."""
-    return runtime.Runtime.create(settings).publisher
+    publisher = runtime.Runtime.create(settings).publisher
+    assert isinstance(publisher, CloudWatchPublisher)
+    return publisher
 
 
 def stubbed(publisher: CloudWatchPublisher) -> Any:
@@ -309,10 +312,12 @@ class NaivePoller:
         health = health_datums(
             environment=s.environment,
             timestamp=timestamp,
-            succeeded=True,
-            api_latency_ms=latency_ms,
-            queues_reported=len(parsed.queues),
-            invalid_records=len(parsed.problems),
+            health=Health(
+                succeeded=True,
+                api_latency_ms=latency_ms,
+                queues_reported=len(parsed.queues),
+                invalid_records=len(parsed.problems),
+            ),
         )
         self.cloudwatch.put_metric_data(Namespace=s.namespace, MetricData=health)
         return len(parsed.queues)
@@ -328,10 +333,12 @@ def pipeline(body: bytes, timestamp: datetime) -> list[list[Datum]]:
     datums += health_datums(
         environment=ENVIRONMENT,
         timestamp=timestamp,
-        succeeded=True,
-        api_latency_ms=12.5,
-        queues_reported=len(parsed.queues),
-        invalid_records=len(parsed.problems),
+        health=Health(
+            succeeded=True,
+            api_latency_ms=12.5,
+            queues_reported=len(parsed.queues),
+            invalid_records=len(parsed.problems),
+        ),
     )
     return batch_datums(datums)
 
@@ -581,13 +588,13 @@ def concurrency(world: World, plan: Plan) -> list[Row]:
     shipped = cloudwatch.MAX_CONCURRENT_REQUESTS
     one, together, sequential = [], [], []
     try:
-        publisher.publish(flat[:10])  # open a connection first, as a warm container has
+        publisher.send(flat[:10])  # open a connection first, as a warm container has
         for _ in range(plan.repeat):
-            one.append(timed(lambda: publisher.publish(flat[:MAX_DATUMS_PER_REQUEST])))
-            together.append(timed(lambda: publisher.publish(flat)))
+            one.append(timed(lambda: publisher.send(flat[:MAX_DATUMS_PER_REQUEST])))
+            together.append(timed(lambda: publisher.send(flat)))
             cloudwatch.MAX_CONCURRENT_REQUESTS = 1
             try:
-                sequential.append(timed(lambda: publisher.publish(flat)))
+                sequential.append(timed(lambda: publisher.send(flat)))
             finally:
                 cloudwatch.MAX_CONCURRENT_REQUESTS = shipped
     finally:

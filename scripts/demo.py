@@ -58,7 +58,7 @@ def main() -> int:
             note = " (after a key rotation)" if poll == POLLS else ""
             print(
                 f"poll {poll}: {result['queues']} queues, {result['datums']} datums in "
-                f"{result['put_metric_data_requests']} PutMetricData request(s), "
+                f"{result['requests']} PutMetricData request(s), "
                 f"{result['api_attempts']} API attempt(s){note}"
             )
         print()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 from queue_stats import names as n
 from queue_stats.errors import ConfigError, QueueStatsError
 from queue_stats.model import QueueStats
-from queue_stats.poll import PollResult, run_poll
+from queue_stats.poll import PollResult
 from queue_stats.settings import Settings, api_url_for_region
 from queue_stats.table import DEFAULT_OLDEST_WARNING_SECONDS, render_discovery, render_queues
 
@@ -148,14 +148,7 @@ def _runtime(args: argparse.Namespace, *, publish: bool) -> Runtime:
 
 
 def _poll(runtime: Runtime) -> PollResult:
-    from queue_stats.runtime import api_deadline  # noqa: PLC0415
-
-    return run_poll(
-        environment=runtime.settings.environment,
-        fetcher=runtime.api,
-        publisher=runtime.publisher,
-        deadline=api_deadline(),
-    )
+    return runtime.poll()
 
 
 def _cmd_poll(args: argparse.Namespace) -> int:
@@ -264,7 +257,7 @@ def _queue_json(queue: QueueStats) -> dict[str, object]:
 def _print_summary(result: PollResult, stream: TextIO) -> None:
     summary = result.summary()
     published = (
-        f"published {summary['datums']} datums in {summary['put_metric_data_requests']} request(s)"
+        f"published {summary['datums']} datums in {summary['requests']} {result.published.request_name} request(s)"
         if result.published is not None
         else "dry run: nothing published"
     )

@@ -32,4 +32,4 @@ class ResponseError(QueueStatsError):
 
 
 class PublishError(QueueStatsError):
-    """One or more PutMetricData requests failed for good."""
+    """One or more requests to the metrics backend failed for good."""

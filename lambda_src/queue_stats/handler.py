@@ -10,8 +10,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 
 from queue_stats.errors import QueueStatsError
 from queue_stats.names import PRODUCT
-from queue_stats.poll import run_poll
-from queue_stats.runtime import Runtime, api_deadline
+from queue_stats.runtime import Runtime
 from queue_stats.settings import Settings
 
 logger = Logger(service=PRODUCT)
@@ -25,12 +24,7 @@ _runtime: Runtime | None = None
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, object]:
     try:
         runtime = _runtime_for(Settings.from_env(os.environ))
-        result = run_poll(
-            environment=runtime.settings.environment,
-            fetcher=runtime.api,
-            publisher=runtime.publisher,
-            deadline=api_deadline(context.get_remaining_time_in_millis()),
-        )
+        result = runtime.poll(context.get_remaining_time_in_millis())
     except QueueStatsError as error:
         # One line that says what failed; raising makes the invocation count in Lambda's Errors.
         logger.error(f"Poll failed: {error}", extra={"error_type": type(error).__name__})

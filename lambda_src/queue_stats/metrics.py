@@ -14,6 +14,7 @@ from typing import Any
 
 from queue_stats import names as n
 from queue_stats.model import QueueStats, dimension_value
+from queue_stats.publish import Health, Snapshot
 
 Datum = dict[str, Any]
 
@@ -32,6 +33,7 @@ UNITS: dict[str, str] = {
     n.METRIC_API_LATENCY: "Milliseconds",
     n.METRIC_QUEUES_REPORTED: "Count",
     n.METRIC_INVALID_RECORDS: "Count",
+    n.METRIC_QUEUES_IDLE: "Count",
 }
 
 
@@ -59,22 +61,15 @@ def queue_datums(queues: Iterable[QueueStats], *, environment: str, timestamp: d
     return datums
 
 
-def health_datums(
-    *,
-    environment: str,
-    timestamp: datetime,
-    succeeded: bool,
-    api_latency_ms: float | None = None,
-    queues_reported: int | None = None,
-    invalid_records: int | None = None,
-) -> list[Datum]:
+def health_datums(*, environment: str, timestamp: datetime, health: Health) -> list[Datum]:
     """The poller's own health for one poll (dimension Environment only)."""
     dimensions = [{"Name": n.DIM_ENVIRONMENT, "Value": environment}]
     values: list[tuple[str, float | None]] = [
-        (n.METRIC_POLL_SUCCEEDED, 1 if succeeded else 0),
-        (n.METRIC_API_LATENCY, api_latency_ms),
-        (n.METRIC_QUEUES_REPORTED, queues_reported),
-        (n.METRIC_INVALID_RECORDS, invalid_records),
+        (n.METRIC_POLL_SUCCEEDED, 1 if health.succeeded else 0),
+        (n.METRIC_API_LATENCY, health.api_latency_ms),
+        (n.METRIC_QUEUES_REPORTED, health.queues_reported),
+        (n.METRIC_INVALID_RECORDS, health.invalid_records),
+        (n.METRIC_QUEUES_IDLE, health.queues_idle),
     ]
     return [
         {
@@ -87,6 +82,13 @@ def health_datums(
         for name, value in values
         if value is not None
     ]
+
+
+def snapshot_datums(snapshot: Snapshot) -> list[Datum]:
+    """Every datum of one poll: the queues' values, then the poller's health."""
+    datums = queue_datums(snapshot.queues, environment=snapshot.environment, timestamp=snapshot.timestamp)
+    datums += health_datums(environment=snapshot.environment, timestamp=snapshot.timestamp, health=snapshot.health)
+    return datums
 
 
 def batch_datums(

@@ -23,6 +23,19 @@ ENV_INCLUDE_AMAZON_QUEUES: Final = "SYMBEE_INCLUDE_AMAZON_QUEUES"
 ENV_QUEUE_IDS: Final = "SYMBEE_QUEUE_IDS"
 ENV_METRICS_NAMESPACE: Final = "METRICS_NAMESPACE"
 ENV_API_KEY_MAX_AGE_SECONDS: Final = "API_KEY_MAX_AGE_SECONDS"
+ENV_PUBLISH_METRICS: Final = "PUBLISH_METRICS"
+ENV_SKIP_IDLE_QUEUES: Final = "SKIP_IDLE_QUEUES"
+ENV_METRICS_BACKEND: Final = "METRICS_BACKEND"
+ENV_OTLP_METRICS_ENDPOINT: Final = "OTLP_METRICS_ENDPOINT"
+
+# The notifier's settings (CONTRACT.md, "The notifier"); SYMBEE_ENVIRONMENT and METRICS_NAMESPACE
+# are shared with the poller.
+ENV_NOTIFY_TOPIC_ARN: Final = "NOTIFY_TOPIC_ARN"
+ENV_CHAT_TOPIC_ARN: Final = "CHAT_TOPIC_ARN"
+ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID: Final = "PAGERDUTY_ROUTING_KEY_SECRET_ID"  # noqa: S105 - a name
+ENV_PAGERDUTY_EVENTS_URL: Final = "PAGERDUTY_EVENTS_URL"
+ENV_DASHBOARD_URL: Final = "DASHBOARD_URL"
+ENV_RUNBOOK_URL: Final = "RUNBOOK_URL"
 
 # --- defaults -----------------------------------------------------------------------------------
 DEFAULT_SYMBEE_REGION: Final = "us-east-1"
@@ -31,6 +44,14 @@ DEFAULT_API_KEY_SECRET_ID: Final = "SYMBEE_CONNECT_API_KEY"  # noqa: S105 - the 
 DEFAULT_NAMESPACE: Final = "SymbeeConnect/Queues"
 DEFAULT_API_KEY_MAX_AGE_SECONDS: Final = 300
 MAX_API_KEY_MAX_AGE_SECONDS: Final = 3600  # the vendor: never cache the key longer than an hour
+DEFAULT_PAGERDUTY_EVENTS_URL: Final = "https://events.pagerduty.com/v2/enqueue"
+
+# Where the poller's metrics go: classic PutMetricData, OpenTelemetry (OTLP) or both.
+BACKEND_CLOUDWATCH: Final = "cloudwatch"
+BACKEND_OTEL: Final = "otel"
+BACKEND_BOTH: Final = "both"
+METRICS_BACKENDS: Final = (BACKEND_CLOUDWATCH, BACKEND_OTEL, BACKEND_BOTH)
+DEFAULT_METRICS_BACKEND: Final = BACKEND_CLOUDWATCH
 # Lambda allows 4 KB of environment variables in all; the queue filter is the only one that grows.
 MAX_QUEUE_IDS_LENGTH: Final = 3200  # characters of SYMBEE_QUEUE_IDS, commas included
 
@@ -108,6 +129,7 @@ METRIC_POLL_SUCCEEDED: Final = "PollSucceeded"
 METRIC_API_LATENCY: Final = "ApiLatency"
 METRIC_QUEUES_REPORTED: Final = "QueuesReported"
 METRIC_INVALID_RECORDS: Final = "InvalidRecords"
+METRIC_QUEUES_IDLE: Final = "QueuesIdle"
 
 # Every metric the poller can publish, queue metrics first (the tests check the poller's output
 # against these).
@@ -121,7 +143,26 @@ HEALTH_METRIC_NAMES: Final = (
     METRIC_API_LATENCY,
     METRIC_QUEUES_REPORTED,
     METRIC_INVALID_RECORDS,
+    METRIC_QUEUES_IDLE,
 )
+
+# --- which per-queue metrics are published (PUBLISH_METRICS, cdk.json `metrics`) ----------------
+PROFILE_ALL: Final = "all"
+PROFILE_ESSENTIAL: Final = "essential"
+# What the default alarms read (oldest item, items waiting, unattended items, agents in error), what
+# the dashboard's first row shows (agents available of staffed) and whether the queue is open
+# (the OpenTelemetry alarms compute "unattended" from items, available agents and open state).
+ESSENTIAL_METRICS: Final = (
+    METRIC_AGENTS_STAFFED,
+    METRIC_AGENTS_AVAILABLE,
+    METRIC_AGENTS_IN_ERROR,
+    METRIC_ITEMS_IN_QUEUE,
+    METRIC_OLDEST_ITEM_AGE,
+    METRIC_QUEUE_OPEN,
+    METRIC_UNATTENDED_ITEMS,
+)
+METRIC_PROFILES: Final = {PROFILE_ALL: QUEUE_METRIC_NAMES, PROFILE_ESSENTIAL: ESSENTIAL_METRICS}
 
 # --- the Lambda entry point ---------------------------------------------------------------------
 HANDLER: Final = "queue_stats.handler.lambda_handler"
+NOTIFY_HANDLER: Final = "queue_stats.notify.lambda_handler"

@@ -1,21 +1,24 @@
-"""One poll: fetch -> parse -> publish, against two small interfaces passed in.
+"""One poll: fetch -> parse -> select -> publish, against two small interfaces passed in.
 
-A poll either publishes every valid value plus `PollSucceeded` 1, or raises the project's own
-error after publishing `PollSucceeded` 0 (best effort: CloudWatch itself may be the fault).
+A poll either publishes every valid, selected value plus `PollSucceeded` 1, or raises the
+project's own error after publishing `PollSucceeded` 0 (best effort: the metrics backend itself
+may be the fault).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from queue_stats.cloudwatch import PublishReport
+from queue_stats import names as n
 from queue_stats.errors import PublishError, QueueStatsError
-from queue_stats.metrics import Datum, health_datums, queue_datums
 from queue_stats.model import ParsedResponse, parse_body
+from queue_stats.publish import Health, Publisher, PublishReport, Snapshot
+from queue_stats.selection import Selection, select
 from queue_stats.symbee_api import ApiResponse
 
 logger = logging.getLogger(__name__)
@@ -29,13 +32,10 @@ class Fetcher(Protocol):
     def fetch(self, deadline: float) -> ApiResponse: ...
 
 
-class Publisher(Protocol):
-    def publish(self, datums: Sequence[Datum]) -> PublishReport: ...
-
-
 @dataclass(frozen=True)
 class PollResult:
     parsed: ParsedResponse
+    selection: Selection
     api: ApiResponse
     timestamp: datetime
     published: PublishReport | None  # None when nothing was to be published (dry run)
@@ -45,12 +45,14 @@ class PollResult:
         summary: dict[str, object] = {
             "queues": len(self.parsed.queues),
             "invalid_records": len(self.parsed.problems),
+            "idle_queues_skipped": self.selection.idle,
             "api_latency_ms": round(self.api.latency_ms, 1),
             "api_attempts": self.api.attempts,
         }
         if self.published is not None:
+            summary["backend"] = self.published.backend
             summary["datums"] = self.published.datums
-            summary["put_metric_data_requests"] = self.published.requests
+            summary["requests"] = self.published.requests
         return summary
 
 
@@ -60,45 +62,51 @@ def run_poll(
     fetcher: Fetcher,
     publisher: Publisher | None,
     deadline: float,
+    publish_deadline: float = math.inf,
+    metrics: Sequence[str] = n.QUEUE_METRIC_NAMES,
+    skip_idle: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> PollResult:
-    """Fetch, parse and publish once. Raises QueueStatsError when the poll failed."""
+    """Fetch, parse and publish once. Raises QueueStatsError when the poll failed.
+
+    `deadline` bounds the API call, `publish_deadline` every request to the metrics backend
+    (both time.monotonic() instants); `metrics` and `skip_idle` choose what is published."""
     try:
         api = fetcher.fetch(deadline)
         parsed = parse_body(api.body)
     except QueueStatsError:
         if publisher is not None:
-            _report_failure(publisher, environment, now())
+            _report_failure(publisher, environment, now(), publish_deadline)
         raise
-    # Every datum of a poll carries the moment the API answered: the snapshot's time.
+    # Every value of a poll carries the moment the API answered: the snapshot's time.
     timestamp = now()
     _log_problems(parsed)
+    selection = select(parsed.queues, metrics=metrics, skip_idle=skip_idle)
     if publisher is None:
-        return PollResult(parsed, api, timestamp, None)
+        return PollResult(parsed, selection, api, timestamp, None)
 
-    datums = queue_datums(parsed.queues, environment=environment, timestamp=timestamp)
-    datums += health_datums(
-        environment=environment,
-        timestamp=timestamp,
+    health = Health(
         succeeded=True,
         api_latency_ms=api.latency_ms,
-        queues_reported=len(parsed.queues),
+        queues_reported=len(selection.queues),
         invalid_records=len(parsed.problems),
+        queues_idle=selection.idle if skip_idle else None,
     )
-    report = publisher.publish(datums)
+    report = publisher.publish(Snapshot(environment, timestamp, selection.queues, health), deadline=publish_deadline)
     if not report.ok:
-        # The batch holding PollSucceeded 1 may have landed; a 0 for the same minute makes the
+        # The request holding PollSucceeded 1 may have landed; a 0 for the same minute makes the
         # Minimum statistic (what the health alarm reads) say the poll failed.
-        _report_failure(publisher, environment, timestamp)
+        _report_failure(publisher, environment, timestamp, publish_deadline)
         raise PublishError(
-            f"{len(report.failures)} of {report.requests} PutMetricData requests failed, "
+            f"{len(report.failures)} of {report.requests} {report.request_name} requests failed, "
             f"the other {report.requests - len(report.failures)} landed; first: {report.failures[0]}"
         )
-    return PollResult(parsed, api, timestamp, report)
+    return PollResult(parsed, selection, api, timestamp, report)
 
 
-def _report_failure(publisher: Publisher, environment: str, timestamp: datetime) -> None:
-    report = publisher.publish(health_datums(environment=environment, timestamp=timestamp, succeeded=False))
+def _report_failure(publisher: Publisher, environment: str, timestamp: datetime, deadline: float) -> None:
+    failed = Snapshot(environment, timestamp, (), Health(succeeded=False))
+    report = publisher.publish(failed, deadline=deadline)
     if not report.ok:
         # A warning: the poll's one ERROR line is the caller's "Poll failed: ...".
         logger.warning("Could not publish PollSucceeded=0 either: %s", report.failures[0])

@@ -6,6 +6,7 @@ AWS_DEFAULT_REGION and AWS_ENDPOINT_URL through boto3's own configuration chain.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from botocore.exceptions import NoRegionError
 from queue_stats.api_key import SecretsManagerApiKey
 from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS, CloudWatchPublisher
 from queue_stats.errors import ConfigError
+from queue_stats.poll import PollResult, run_poll
+from queue_stats.publish import Publisher
 from queue_stats.settings import Settings
 from queue_stats.symbee_api import SymbeeApiClient
 
@@ -42,6 +45,9 @@ _CLOUDWATCH_CONFIG = _AWS_CONFIG.merge(Config(parameter_validation=False))
 PUBLISH_RESERVE_SECONDS = 15.0
 # The API call never takes longer than this, whatever the function's timeout.
 MAX_API_SECONDS = 40.0
+# No request to the metrics backend may still be running this close to the invocation's end:
+# the failure report and the poll's log line need the rest.
+END_MARGIN_SECONDS = 0.25
 
 
 def api_deadline(remaining_millis: float | None = None) -> float:
@@ -54,17 +60,24 @@ def api_deadline(remaining_millis: float | None = None) -> float:
     return time.monotonic() + max(0.0, budget)
 
 
+def publish_deadline(remaining_millis: float | None = None) -> float:
+    """A time.monotonic() deadline for the metrics backend's requests (none outside Lambda)."""
+    if remaining_millis is None:
+        return math.inf
+    return time.monotonic() + max(0.0, remaining_millis / 1000.0 - END_MARGIN_SECONDS)
+
+
 @dataclass(frozen=True)
 class Runtime:
     settings: Settings
     api: SymbeeApiClient
-    publisher: CloudWatchPublisher | None  # None: nothing is published (the CLI's dry runs)
+    publisher: Publisher | None  # None: nothing is published (the CLI's dry runs)
 
     @classmethod
     def create(cls, settings: Settings, *, publish: bool = True) -> Runtime:
         session = boto3.session.Session()
         secrets = session.client("secretsmanager", region_name=settings.secrets_region, config=_AWS_CONFIG)
-        publisher = None
+        publisher: Publisher | None = None
         if publish:
             try:
                 cloudwatch = session.client("cloudwatch", region_name=settings.aws_region, config=_CLOUDWATCH_CONFIG)
@@ -81,4 +94,16 @@ class Runtime:
             settings=settings,
             api=SymbeeApiClient(settings, api_key),
             publisher=publisher,
+        )
+
+    def poll(self, remaining_millis: float | None = None) -> PollResult:
+        """One poll as configured; `remaining_millis` is the invocation's time left (None: no limit)."""
+        return run_poll(
+            environment=self.settings.environment,
+            fetcher=self.api,
+            publisher=self.publisher,
+            deadline=api_deadline(remaining_millis),
+            publish_deadline=publish_deadline(remaining_millis),
+            metrics=self.settings.publish_metrics,
+            skip_idle=self.settings.skip_idle_queues,
         )

@@ -31,6 +31,8 @@ class Settings:
     queue_ids: tuple[str, ...]  # empty: every queue
     namespace: str
     api_key_max_age_seconds: int
+    publish_metrics: tuple[str, ...]  # per-queue metric names, in the contract's order
+    skip_idle_queues: bool
     aws_region: str | None  # where metrics go: AWS_REGION, else AWS_DEFAULT_REGION, else boto3's own chain
 
     @classmethod
@@ -83,6 +85,8 @@ class Settings:
                 low=1,
                 high=n.MAX_API_KEY_MAX_AGE_SECONDS,
             ),
+            publish_metrics=_publish_metrics(env),
+            skip_idle_queues=_boolean(env, n.ENV_SKIP_IDLE_QUEUES, default=False),
             aws_region=aws_region,
         )
 
@@ -149,6 +153,22 @@ def _int_between(env: Mapping[str, str], name: str, *, default: int, low: int, h
 def _queue_ids(env: Mapping[str, str]) -> tuple[str, ...]:
     ids = (part.strip() for part in _get(env, n.ENV_QUEUE_IDS).split(","))
     return tuple(dict.fromkeys(i for i in ids if i))  # order kept, duplicates dropped
+
+
+def _publish_metrics(env: Mapping[str, str]) -> tuple[str, ...]:
+    """`all`, `essential`, or a comma-separated list of per-queue metric names."""
+    value = _get(env, n.ENV_PUBLISH_METRICS) or n.PROFILE_ALL
+    profile = n.METRIC_PROFILES.get(value.lower())
+    if profile is not None:
+        return tuple(profile)
+    wanted = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [name for name in wanted if name not in n.QUEUE_METRIC_NAMES]
+    if unknown or not wanted:
+        raise ConfigError(
+            f"{n.ENV_PUBLISH_METRICS}={value!r}: {'unknown metric ' + repr(unknown[0]) if unknown else 'names none'}; "
+            f"give {' or '.join(n.METRIC_PROFILES)}, or metric names from: {', '.join(n.QUEUE_METRIC_NAMES)}"
+        )
+    return tuple(name for name in n.QUEUE_METRIC_NAMES if name in wanted)
 
 
 def _check_api_url(url: str) -> None:

@@ -44,7 +44,7 @@ def test_poll_publishes_to_cloudwatch_and_says_how_much(poller_env: dict[str, st
     result = run(clean_env(poller_env), "poll")
     assert result.returncode == 0, result.stderr
     assert "3 queues, 0 invalid records" in result.stderr
-    assert "published 38 datums in 1 request(s)" in result.stderr
+    assert "published 38 datums in 1 PutMetricData request(s)" in result.stderr
     assert len(list_metrics()) == 38
 
 

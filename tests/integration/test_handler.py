@@ -53,7 +53,7 @@ def test_a_poll_publishes_the_vendor_example_exactly_by_the_contract() -> None:
     # Then it reports success
     assert result["ok"] is True
     assert result["queues"] == 3
-    assert result["put_metric_data_requests"] == 1
+    assert result["requests"] == 1
     # and CloudWatch holds one datapoint per queue and known value, with the right dimensions and units
     points = read_metrics(units=True)
     assert {p.count for p in points} == {1}
@@ -269,7 +269,7 @@ def test_a_thousand_queues_go_out_in_the_fewest_requests(
         result = lambda_handler({}, FakeLambdaContext())
     assert result["queues"] == 1000
     datums = result["datums"]
-    assert result["put_metric_data_requests"] == -(-datums // 1000)
+    assert result["requests"] == -(-datums // 1000)
     assert len(list_metrics()) == datums
 
 
@@ -336,3 +336,58 @@ def test_the_key_is_re_read_once_its_max_age_has_passed(
     # Then the new key is read before the call: no refusal, one attempt
     assert result["api_attempts"] == 1
     assert [r.status for r in simulator.received] == [200, 200]
+
+
+def _night_shift_body() -> bytes:
+    """The vendor's example plus a closed queue with nobody staffed and nothing to do."""
+    from symbee_sim.data import vendor_example
+
+    records = vendor_example()
+    closed = json.loads(json.dumps(records[1]))
+    closed["queueInfo"].update(queueId="night-email", queueName="Night Email")
+    closed.update(
+        openClosedState="OPERATING_HOURS_CLOSED",
+        agentsStaffed=0,
+        agentsAvailable=0,
+        agentsWorking=0,
+        agentsInWrap=0,
+        agentsInError=0,
+        agentsUnavailable=0,
+        itemsInQueue=0,
+        itemsScheduled=0,
+        itemsBeingDelivered=0,
+        oldestItem=0,
+    )
+    return json.dumps([*records, closed]).encode()
+
+
+def test_essential_metrics_and_idle_skipping_publish_less_and_say_so(
+    poller_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the essential profile, idle skipping, and an answer holding one idle queue
+    monkeypatch.setenv(n.ENV_PUBLISH_METRICS, "essential")
+    monkeypatch.setenv(n.ENV_SKIP_IDLE_QUEUES, "true")
+    with SimulatorServer(api_key=API_KEY, body_override=_night_shift_body()) as sim:
+        monkeypatch.setenv(n.ENV_API_URL, sim.url)
+        result = lambda_handler({}, FakeLambdaContext())
+    # Then the idle queue publishes nothing, the others only the essential metrics
+    points = read_metrics()
+    queues = by_queue(points)
+    assert set(queues) == {ARN, "email-customer-care", "sms-customer-care"}
+    assert {metric for values in queues.values() for metric in values} <= set(n.ESSENTIAL_METRICS)
+    assert set(queues[ARN]) == set(n.ESSENTIAL_METRICS) - {"QueueOpen"}  # its state is "unknown"
+    # and the poller's own view stays complete: 3 reported, 1 idle
+    assert health(points) == {
+        "PollSucceeded": 1,
+        "ApiLatency": pytest.approx(result["api_latency_ms"], abs=0.1),
+        "QueuesReported": 3,
+        "InvalidRecords": 0,
+        "QueuesIdle": 1,
+    }
+    assert result["idle_queues_skipped"] == 1
+
+
+@pytest.mark.usefixtures("poller_env")
+def test_without_idle_skipping_no_queues_idle_figure_is_published() -> None:
+    lambda_handler({}, FakeLambdaContext())
+    assert "QueuesIdle" not in health(read_metrics())

@@ -17,6 +17,7 @@ from queue_stats.metrics import (
 )
 from queue_stats.model import QueueStats
 from queue_stats.names import HEALTH_METRIC_NAMES, QUEUE_METRIC_NAMES
+from queue_stats.publish import Health
 from queue_stats.runtime import _AWS_CONFIG, _CLOUDWATCH_CONFIG
 
 WHEN = datetime(2026, 11, 26, 12, 0, 5, tzinfo=UTC)
@@ -50,16 +51,19 @@ def test_each_value_becomes_one_datum_with_the_three_dimensions_unit_and_poll_ti
 
 def test_health_datums_carry_only_the_environment_and_skip_unknown_values() -> None:
     ok = health_datums(
-        environment="prod", timestamp=WHEN, succeeded=True, api_latency_ms=81.5, queues_reported=3, invalid_records=0
+        environment="prod",
+        timestamp=WHEN,
+        health=Health(succeeded=True, api_latency_ms=81.5, queues_reported=3, invalid_records=0, queues_idle=2),
     )
     assert {d["MetricName"]: (d["Value"], d["Unit"]) for d in ok} == {
         "PollSucceeded": (1, "Count"),
         "ApiLatency": (81.5, "Milliseconds"),
         "QueuesReported": (3, "Count"),
         "InvalidRecords": (0, "Count"),
+        "QueuesIdle": (2, "Count"),
     }
     assert all(d["Dimensions"] == [{"Name": "Environment", "Value": "prod"}] for d in ok)
-    failed = health_datums(environment="prod", timestamp=WHEN, succeeded=False)
+    failed = health_datums(environment="prod", timestamp=WHEN, health=Health(succeeded=False))
     assert [(d["MetricName"], d["Value"]) for d in failed] == [("PollSucceeded", 0)]
 
 
@@ -110,7 +114,9 @@ def test_every_kind_of_datum_passes_botocores_own_parameter_validation() -> None
     # so it runs here instead: every metric a queue can have, and the poll's health.
     datums = queue_datums([queue(**dict.fromkeys(QUEUE_METRIC_NAMES, 1))], environment="prod", timestamp=WHEN)
     datums += health_datums(
-        environment="prod", timestamp=WHEN, succeeded=True, api_latency_ms=81.5, queues_reported=1, invalid_records=0
+        environment="prod",
+        timestamp=WHEN,
+        health=Health(succeeded=True, api_latency_ms=81.5, queues_reported=1, invalid_records=0, queues_idle=0),
     )
     shape = botocore.session.get_session().get_service_model("cloudwatch").operation_model("PutMetricData").input_shape
     report = ParamValidator().validate({"Namespace": "SymbeeConnect/Queues", "MetricData": datums}, shape)

@@ -130,3 +130,40 @@ def test_no_region_anywhere_names_the_secrets_region_variable() -> None:
 def test_max_age_accepts_the_full_range() -> None:
     assert settings(API_KEY_MAX_AGE_SECONDS="1").api_key_max_age_seconds == 1
     assert settings(API_KEY_MAX_AGE_SECONDS="3600").api_key_max_age_seconds == 3600
+
+
+def test_every_per_queue_metric_is_published_by_default() -> None:
+    assert settings().publish_metrics == n.QUEUE_METRIC_NAMES
+    assert settings().skip_idle_queues is False
+
+
+def test_the_essential_profile_names_what_the_default_alarms_read() -> None:
+    chosen = settings(PUBLISH_METRICS="essential").publish_metrics
+    assert set(chosen) == set(n.ESSENTIAL_METRICS)
+    for alarmed in ("OldestItemAge", "ItemsInQueue", "UnattendedItems", "AgentsInError"):
+        assert alarmed in chosen
+
+
+def test_an_explicit_list_is_kept_in_the_contracts_order_without_repeats() -> None:
+    chosen = settings(PUBLISH_METRICS=" OldestItemAge, ItemsInQueue,ItemsInQueue ").publish_metrics
+    assert chosen == ("ItemsInQueue", "OldestItemAge")
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("ItemsInQueue,ItemsWaiting", "unknown metric 'ItemsWaiting'"),
+        (" , ", "names none"),
+        ("PollSucceeded", "unknown"),
+    ],
+)
+def test_a_bad_metric_list_names_the_variable_and_the_problem(value: str, says: str) -> None:
+    with pytest.raises(ConfigError, match="PUBLISH_METRICS") as error:
+        settings(PUBLISH_METRICS=value)
+    assert says in str(error.value)
+
+
+def test_skip_idle_queues_is_a_boolean() -> None:
+    assert settings(SKIP_IDLE_QUEUES="true").skip_idle_queues is True
+    with pytest.raises(ConfigError, match="SKIP_IDLE_QUEUES"):
+        settings(SKIP_IDLE_QUEUES="sometimes")
