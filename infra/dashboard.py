@@ -92,7 +92,7 @@ class QueueDashboard(Construct):
             widgets=widgets,
             variables=variables,
         )
-        self.url = self._console_url()
+        self._url: str | None = None
 
     # --- the parts of the page ------------------------------------------------------------------
     def _header(self, skip_idle_queues: bool) -> cloudwatch.IWidget:
@@ -269,9 +269,7 @@ class QueueDashboard(Construct):
             )
             return cloudwatch.SearchExpression(expression=search, label=line.label, period=self._period)
         if panel.kind is Kind.FUNCTION:
-            return self._function.metric(
-                line.metric, statistic=line.statistic, period=self._period, label=line.label
-            )
+            return self._function.metric(line.metric, statistic=line.statistic, period=self._period, label=line.label)
         label = f"{line.label}, ${{LAST_TIME_RELATIVE}}" if panel.kind is Kind.LAST_POLL else line.label
         return cloudwatch.Metric(
             namespace=config.metrics_namespace,
@@ -292,18 +290,24 @@ class QueueDashboard(Construct):
         """`minutes`, or `polls` poll intervals if that is longer (a 60-minute poll rate)."""
         return max(minutes, polls * self._config.poll_rate_minutes)
 
-    def _console_url(self) -> str:
-        stack = cdk.Stack.of(self)
-        if not cdk.Token.is_unresolved(stack.region):
-            return links.dashboard_url(stack.region, self._config.stack_name)
-        # The region (and with it the partition) is only known at deploy time.
-        hosts = cdk.CfnMapping(
-            self,
-            "ConsoleHosts",
-            mapping={partition: {"Host": host} for partition, host in links.CONSOLE_HOSTS.items()},
-        )
-        host = hosts.find_in_map(cdk.Aws.PARTITION, "Host")
-        return links.dashboard_url(stack.region, self._config.stack_name, console_host=host)
+    @property
+    def url(self) -> str:
+        """The console link that opens this dashboard (what `DashboardUrl` and notifications carry)."""
+        if self._url is None:
+            stack = cdk.Stack.of(self)
+            if cdk.Token.is_unresolved(stack.region):
+                # The region, and with it the partition's console, is only known at deploy time; the
+                # lookup is made on first use so a stack that never links here carries no mapping.
+                hosts = cdk.CfnMapping(
+                    self,
+                    "ConsoleHosts",
+                    mapping={partition: {"Host": host} for partition, host in links.CONSOLE_HOSTS.items()},
+                )
+                host = hosts.find_in_map(cdk.Aws.PARTITION, "Host")
+                self._url = links.dashboard_url(stack.region, self._config.stack_name, console_host=host)
+            else:
+                self._url = links.dashboard_url(stack.region, self._config.stack_name)
+        return self._url
 
 
 def visible_rows(published_metrics: Sequence[str], *, skip_idle_queues: bool) -> tuple[Row, ...]:

@@ -157,7 +157,7 @@ ROWS: Final = (
                 explains="the longest any waiting item has waited, in any queue (queues that report an age)",
             ),
             Panel(
-                title="Agents",
+                title="Agents available / staffed",
                 kind=Kind.CURRENT,
                 width=5,
                 height=5,
@@ -208,7 +208,8 @@ ROWS: Final = (
                 height=7,
                 lines=(_line("Items waiting", names.METRIC_ITEMS_IN_QUEUE, "MAX"),),
                 threshold_of=AlarmKind.ITEMS_IN_QUEUE,
-                explains="the queues with the most items waiting",
+                explains=f"the queues with the most items waiting (their highest count in the last {TOP_MINUTES} "
+                "minutes), in red from the alarm's threshold",
             ),
             Panel(
                 title=f"Top {TOP_LIMIT}: oldest wait (s)",
@@ -217,7 +218,7 @@ ROWS: Final = (
                 height=7,
                 lines=(_line("Oldest wait", names.METRIC_OLDEST_ITEM_AGE, "MAX"),),
                 threshold_of=AlarmKind.OLDEST_ITEM_AGE,
-                explains="the queues whose oldest item has waited longest",
+                explains="the queues whose oldest item has waited longest, in red from the alarm's threshold",
             ),
             Panel(
                 title=f"Top {TOP_LIMIT}: waiting with nobody available",
@@ -226,7 +227,8 @@ ROWS: Final = (
                 height=7,
                 lines=(_line("Unattended", names.METRIC_UNATTENDED_ITEMS, "MAX"),),
                 threshold_of=AlarmKind.UNATTENDED_ITEMS,
-                explains="the queues with the most items waiting while none of their agents is available",
+                explains="the queues with the most items waiting while none of their agents is available, in red "
+                "from the alarm's threshold",
             ),
         ),
     ),
@@ -275,7 +277,7 @@ ROWS: Final = (
         question=f"What is happening in the queue picked in the *{QUEUE_VARIABLE_LABEL}* menu at the top?",
         panels=(
             Panel(
-                title="Items",
+                title="Queue: items",
                 kind=Kind.ONE_QUEUE,
                 width=QUARTER,
                 height=GRAPH_HEIGHT,
@@ -285,7 +287,7 @@ ROWS: Final = (
                 "scheduled in that queue, against the items-waiting alarm's threshold",
             ),
             Panel(
-                title="Oldest wait (s)",
+                title="Queue: oldest wait (s)",
                 kind=Kind.ONE_QUEUE,
                 width=QUARTER,
                 height=GRAPH_HEIGHT,
@@ -294,7 +296,7 @@ ROWS: Final = (
                 explains="how long its oldest item has waited, against the alarm's threshold",
             ),
             Panel(
-                title="Agents",
+                title="Queue: agents",
                 kind=Kind.ONE_QUEUE,
                 width=QUARTER,
                 height=GRAPH_HEIGHT,
@@ -302,7 +304,7 @@ ROWS: Final = (
                 explains="its agents staffed and in each state",
             ),
             Panel(
-                title="Open (1) / closed (0)",
+                title="Queue: open (1) / closed (0)",
                 kind=Kind.ONE_QUEUE,
                 width=QUARTER,
                 height=GRAPH_HEIGHT,
@@ -390,16 +392,16 @@ def render_markdown(rows: Sequence[Row] = ROWS) -> str:
     for number, row in enumerate(rows, start=1):
         parts.append(f"{number}. **{row.title}**: {row.question}")
         for panel in row.panels:
-            reads = ", ".join(dict.fromkeys(_reads(line, panel.kind) for line in panel.lines))
+            reads = ", ".join(_reads(line, panel.kind) for line in panel.lines)
             parts.append(f"   - *{panel.title}*{f' ({reads})' if reads else ''}: {panel.explains}.")
     return "\n".join(parts)
 
 
 def _reads(line: Line, kind: Kind) -> str:
+    if kind in (Kind.CURRENT, Kind.TOP, Kind.TOTALS):
+        return f"`{line.function}({line.metric})`"  # a Metrics Insights aggregate
     if kind is Kind.ONE_QUEUE:
         return f"`{line.metric}`"
     if kind is Kind.UNATTENDED_QUEUES:
         return f"`{line.metric}` > 0"
-    if kind is Kind.FUNCTION:
-        return f"Lambda `{line.metric}`"
-    return f"`{line.function}({line.metric})`"
+    return f"{'Lambda ' if kind is Kind.FUNCTION else ''}`{line.metric}` {line.statistic}"
