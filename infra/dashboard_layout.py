@@ -135,6 +135,29 @@ QUARTER = GRID_WIDTH // 4
 THIRD = GRID_WIDTH // 3
 GRAPH_HEIGHT: Final = 6
 
+
+def _quarter(
+    kind: Kind,
+    title: str,
+    lines: tuple[Line, ...],
+    explains: str,
+    *,
+    threshold_of: AlarmKind | None = None,
+    y_max: float | None = None,
+) -> Panel:
+    """A graph a quarter of the page wide, as the all-queues and one-queue rows have."""
+    return Panel(
+        title=title,
+        kind=kind,
+        width=QUARTER,
+        height=GRAPH_HEIGHT,
+        lines=lines,
+        explains=explains,
+        threshold_of=threshold_of,
+        y_max=y_max,
+    )
+
+
 ROWS: Final = (
     Row(
         title="Right now",
@@ -236,82 +259,53 @@ ROWS: Final = (
         title="All queues",
         question="How has the whole environment been doing over the last 3 hours?",
         panels=(
-            Panel(
-                title="Items, all queues",
-                kind=Kind.TOTALS,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=WAITING,
-                explains="items waiting, waiting with nobody available, ringing at an agent and callbacks "
-                "scheduled, added up over every queue",
+            _quarter(
+                Kind.TOTALS,
+                "Items, all queues",
+                WAITING,
+                "items waiting, waiting with nobody available, ringing at an agent and callbacks scheduled, added "
+                "up over every queue",
             ),
-            Panel(
-                title="Oldest wait (s), any queue",
-                kind=Kind.TOTALS,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=OLDEST,
+            _quarter(
+                Kind.TOTALS,
+                "Oldest wait (s), any queue",
+                OLDEST,
+                "the longest wait in any queue, against the alarm's threshold",
                 threshold_of=AlarmKind.OLDEST_ITEM_AGE,
-                explains="the longest wait in any queue, against the alarm's threshold",
             ),
-            Panel(
-                title="Agents, all queues",
-                kind=Kind.TOTALS,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=AGENTS,
-                explains="agents staffed and in each state, added up over every queue",
+            _quarter(
+                Kind.TOTALS, "Agents, all queues", AGENTS, "agents staffed and in each state, added up over every queue"
             ),
-            Panel(
-                title="Queues open",
-                kind=Kind.TOTALS,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=OPEN,
-                explains="how many queues are open",
-            ),
+            _quarter(Kind.TOTALS, "Queues open", OPEN, "how many queues are open"),
         ),
     ),
     Row(
         title="One queue",
         question=f"What is happening in the queue picked in the *{QUEUE_VARIABLE_LABEL}* menu at the top?",
         panels=(
-            Panel(
-                title="Queue: items",
-                kind=Kind.ONE_QUEUE,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=WAITING,
+            _quarter(
+                Kind.ONE_QUEUE,
+                "Queue: items",
+                WAITING,
+                "items waiting, waiting with nobody available, ringing at an agent and callbacks scheduled in that "
+                "queue, against the items-waiting alarm's threshold",
                 threshold_of=AlarmKind.ITEMS_IN_QUEUE,
-                explains="items waiting, waiting with nobody available, ringing at an agent and callbacks "
-                "scheduled in that queue, against the items-waiting alarm's threshold",
             ),
-            Panel(
-                title="Queue: oldest wait (s)",
-                kind=Kind.ONE_QUEUE,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=OLDEST,
+            _quarter(
+                Kind.ONE_QUEUE,
+                "Queue: oldest wait (s)",
+                OLDEST,
+                "how long its oldest item has waited, against the alarm's threshold",
                 threshold_of=AlarmKind.OLDEST_ITEM_AGE,
-                explains="how long its oldest item has waited, against the alarm's threshold",
             ),
-            Panel(
-                title="Queue: agents",
-                kind=Kind.ONE_QUEUE,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=AGENTS,
-                explains="its agents staffed and in each state",
-            ),
-            Panel(
-                title="Queue: open (1) / closed (0)",
-                kind=Kind.ONE_QUEUE,
-                width=QUARTER,
-                height=GRAPH_HEIGHT,
-                lines=OPEN,
+            _quarter(Kind.ONE_QUEUE, "Queue: agents", AGENTS, "its agents staffed and in each state"),
+            _quarter(
+                Kind.ONE_QUEUE,
+                "Queue: open (1) / closed (0)",
+                OPEN,
+                "whether it is open; a gap means the state is unknown (or, with idle skipping, that the queue was "
+                "idle)",
                 y_max=1,
-                explains="whether it is open; a gap means the state is unknown (or, with idle skipping, "
-                "that the queue was idle)",
             ),
         ),
     ),
