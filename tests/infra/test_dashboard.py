@@ -357,6 +357,16 @@ def test_poller_health_is_one_row_with_the_failed_poll_lines_under_it(
     ]
 
 
+def test_every_query_uses_the_shared_names(body: dict[str, Any]) -> None:
+    # Every metric a query reads is one the poller publishes, in the queue schema it publishes to.
+    texts = [*every_string(body["widgets"]), body["variables"][0]["search"]]
+    selected = {m for t in texts for m in re.findall(r"SELECT [A-Z]+\((\w+)\) FROM", t)}
+    searched = {m for t in texts for m in re.findall(r'MetricName="(\w+)"', t)}
+    assert selected | searched == set(names.QUEUE_METRIC_NAMES)
+    assert {s for t in texts for s in re.findall(r"SCHEMA\([^)]*\)", t)} == {SCHEMA}
+    assert {s for t in texts for s in re.findall(r"\{[^}]*\}", t) if "Environment" in s} == {SEARCH_SCHEMA}
+
+
 def test_nothing_fills_gaps_so_a_silent_queue_is_never_a_false_zero(body: dict[str, Any]) -> None:
     assert not [text for text in every_string(body) if "FILL(" in text.upper()]
 
