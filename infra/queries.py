@@ -1,8 +1,9 @@
 """CloudWatch query text built from the runtime's shared names: Metrics Insights queries for the
-per-queue alarms and SEARCH expressions for the dashboard. Pure string building, no CDK.
+per-queue alarms and the dashboard, SEARCH expressions and the Logs Insights query for the dashboard.
+Pure string building, no CDK.
 
-Both select exactly the queue schema (Environment, QueueId, QueueName), so a queue that first
-reports after the deploy is matched without a redeploy.
+The metric queries select exactly the queue schema (Environment, QueueId, QueueName), so a queue
+that first reports after the deploy is matched without a redeploy.
 """
 
 from __future__ import annotations
@@ -40,8 +41,64 @@ def queue_alarm_query(
     return f"{select} WHERE {where} {group}"
 
 
-def queue_search(*, namespace: str, environment: str, metric: str, statistic: str, period_seconds: int) -> str:
-    """A SEARCH expression graphing `metric` for every queue of `environment`, one line each."""
+def insights_schema(namespace: str) -> str:
+    """The Metrics Insights FROM target: every metric with exactly the queue dimensions."""
+    return f'SCHEMA("{namespace}", {", ".join(names.QUEUE_DIMENSIONS)})'
+
+
+def queue_total_query(*, namespace: str, environment: str, metric: str, function: str) -> str:
+    """One time series: `function` of `metric` over every queue of `environment` (e.g. the items
+    waiting in all queues together). Metrics Insights reads up to 10,000 metrics but only the
+    last 3 hours."""
+    # Not SQL: a CloudWatch query whose one literal config.py has checked for quotes.
+    select = f"SELECT {function}({metric}) FROM {insights_schema(namespace)}"  # noqa: S608
+    return f"{select} WHERE {names.DIM_ENVIRONMENT} = '{environment}'"
+
+
+def top_queues_query(*, namespace: str, environment: str, metric: str, function: str, limit: int) -> str:
+    """The `limit` queues with the highest `function` of `metric`, one time series each, labelled
+    with the queue's name."""
+    total = queue_total_query(namespace=namespace, environment=environment, metric=metric, function=function)
+    return f"{total} GROUP BY {names.DIM_QUEUE_NAME} ORDER BY {function}() DESC LIMIT {limit}"
+
+
+def queue_search_terms(*, namespace: str, environment: str, metric: str, queue_name: str | None = None) -> str:
+    """The text inside a SEARCH: `metric` of every queue of `environment`, or of the queues named
+    `queue_name` (exact match). Also what fills the dashboard's queue picker."""
     schema = "{" + ",".join((f'"{namespace}"', *names.QUEUE_DIMENSIONS)) + "}"
-    terms = f'MetricName="{metric}" {names.DIM_ENVIRONMENT}="{environment}"'
-    return f"SEARCH('{schema} {terms}', '{statistic}', {period_seconds})"
+    terms = f'{schema} MetricName="{metric}" {names.DIM_ENVIRONMENT}="{environment}"'
+    return terms if queue_name is None else f'{terms} {names.DIM_QUEUE_NAME}="{queue_name}"'
+
+
+def queue_search(
+    *,
+    namespace: str,
+    environment: str,
+    metric: str,
+    statistic: str,
+    period_seconds: int,
+    queue_name: str | None = None,
+) -> str:
+    """A SEARCH expression graphing `metric` for every queue of `environment` (or the queues named
+    `queue_name`), one line each. A SEARCH returns at most 500 time series."""
+    terms = queue_search_terms(namespace=namespace, environment=environment, metric=metric, queue_name=queue_name)
+    return f"SEARCH('{terms}', '{statistic}', {period_seconds})"
+
+
+def count_above_zero(search: str) -> str:
+    """How many of the time series `search` finds are above zero, per period (comparison is
+    applied to each series, SUM adds the 1s). A series without a datapoint is not counted."""
+    return f"SUM({search} > 0)"
+
+
+def log_lines_query(*, containing: str, fields: Sequence[str], limit: int) -> str:
+    """Logs Insights: the newest `limit` log lines that contain `containing`, newest first."""
+    quoted = containing.replace("\\", "\\\\").replace('"', '\\"')
+    return "\n".join(
+        (
+            f"fields {', '.join(('@timestamp', *fields))}",
+            f'| filter @message like "{quoted}"',
+            "| sort @timestamp desc",
+            f"| limit {limit}",
+        )
+    )

@@ -60,6 +60,7 @@ class QueueStatsStack(cdk.Stack):
             function=self.poller.function,
             timeout=TIMEOUT,
             alarms=self.alarms.alarms,
+            log_group=self.poller.log_group,
         )
 
         cdk.Tags.of(self).add("Project", PROJECT_TAG)
@@ -72,14 +73,7 @@ class QueueStatsStack(cdk.Stack):
             value=self.notifications.topic.topic_arn,
             description="Subscribe pagers (PagerDuty, Opsgenie, chat) to this topic",
         )
-        cdk.CfnOutput(
-            self,
-            "DashboardUrl",
-            value=(
-                f"https://console.aws.amazon.com/cloudwatch/home?region={self.region}"
-                f"#dashboards:name={config.stack_name}"
-            ),
-        )
+        cdk.CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
         cdk.CfnOutput(self, "PollerFunctionName", value=self.poller.function.function_name)
 
         self._acknowledge_findings()

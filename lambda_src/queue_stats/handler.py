@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
 from queue_stats.errors import QueueStatsError
-from queue_stats.names import PRODUCT
+from queue_stats.names import LOG_POLL_FAILED, PRODUCT
 from queue_stats.runtime import Runtime
 from queue_stats.settings import Settings
 
@@ -27,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, object]:
         result = runtime.poll(context.get_remaining_time_in_millis())
     except QueueStatsError as error:
         # One line that says what failed; raising makes the invocation count in Lambda's Errors.
-        logger.error(f"Poll failed: {error}", extra={"error_type": type(error).__name__})
+        logger.error(f"{LOG_POLL_FAILED} {error}", extra={"error_type": type(error).__name__})
         raise
     summary = result.summary()
     logger.info("Poll succeeded", extra=summary)

@@ -163,6 +163,11 @@ ESSENTIAL_METRICS: Final = (
 )
 METRIC_PROFILES: Final = {PROFILE_ALL: QUEUE_METRIC_NAMES, PROFILE_ESSENTIAL: ESSENTIAL_METRICS}
 
+# --- log lines others search for ----------------------------------------------------------------
+# A failed poll's one ERROR line starts with this; the dashboard's Logs Insights widget and the
+# README's runbook look for it.
+LOG_POLL_FAILED: Final = "Poll failed:"
+
 # --- the Lambda entry point ---------------------------------------------------------------------
 HANDLER: Final = "queue_stats.handler.lambda_handler"
 NOTIFY_HANDLER: Final = "queue_stats.notify.lambda_handler"
