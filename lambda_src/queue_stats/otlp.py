@@ -156,11 +156,12 @@ class OtlpPublisher:
             try:
                 status, content_type, retry_after, body = self._exchange(request.body, headers, budget)
             except _Retry:
-                if watchdog.fired:
-                    raise _Retry(
-                        f"{self._host} was still answering after {budget:.1f} s; the connection was cut"
-                    ) from None
-                raise
+                if not watchdog.fired:
+                    raise
+            # A cut can also end the answer early in a way that parses (a status line, no headers):
+            # whatever was read then is not the server's answer.
+            if watchdog.fired:
+                raise _Retry(f"{self._host} was still answering after {budget:.1f} s; the connection was cut")
         reason = _scrub(error_reason(body, content_type), secrets) if status >= 300 else ""
         detail = f"HTTP {status}" + (f": {reason}" if reason else "")
         if 200 <= status < 300:
@@ -203,7 +204,7 @@ class OtlpPublisher:
         except requests.exceptions.Timeout:
             raise _Retry(f"timed out waiting for {self._host}") from None
         except requests.exceptions.ConnectionError as error:
-            raise _Retry(f"could not connect to {self._host}: {_reason(error)}") from None
+            raise _Retry(f"could not reach {self._host}: {_reason(error)}") from None
         except requests.exceptions.RequestException as error:
             raise _Final(f"the request failed: {_reason(error)}") from None
         with response:
