@@ -40,7 +40,7 @@ MAX_POINTS: Final = 1000
 MAX_BYTES: Final = 1_000_000
 MAX_AHEAD_NANOS: Final = 10 * 60 * 10**9
 MAX_AGE_NANOS: Final = 14 * 86_400 * 10**9
-FAULT_KINDS: Final = ("status", "partial", "hang", "trickle", "reset")
+FAULT_KINDS: Final = ("status", "partial", "slow", "hang", "trickle", "reset")
 _AUTH = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
     r"\s*SignedHeaders=(?P<signed>[^,]+),\s*Signature=(?P<signature>[0-9a-f]{64})"
@@ -55,6 +55,7 @@ class OtlpFault:
       `text` is set, plus `Retry-After: retry_after` when given.
     - partial: 200 whose `partial_success` rejects `rejected` points (all when None) with `message`;
       the rest are kept.
+    - slow: wait `delay` seconds, then answer as usual.
     - hang: read the request and never answer; close after `delay` seconds (30 when 0) or at stop().
     - trickle: send a 200's status line and headers one byte every `delay` seconds (0.2 when 0).
     - reset: close the connection with a TCP reset, no answer.
@@ -113,6 +114,8 @@ class _State:
     exports: list[Export] = field(default_factory=list)
     points: list[ReceivedPoint] = field(default_factory=list)
     connections: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
     live: set[socket.socket] = field(default_factory=set)
 
 
@@ -185,6 +188,12 @@ class OtlpReceiver:
         with self._state.lock:
             return self._state.connections
 
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests being answered at once so far."""
+        with self._state.lock:
+            return self._state.max_in_flight
+
     def points(self) -> list[ReceivedPoint]:
         """Every accepted data point, in arrival order."""
         with self._state.lock:
@@ -196,6 +205,7 @@ class OtlpReceiver:
             self._state.exports.clear()
             self._state.points.clear()
             self._state.connections = 0
+            self._state.max_in_flight = 0
 
     # --- serving -----------------------------------------------------------------------------------
 
@@ -218,6 +228,17 @@ class OtlpReceiver:
             self._state.points.extend(points)
 
     def _handle(self, handler: _Handler) -> None:
+        state = self._state
+        with state.lock:
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            self._answer(handler)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _answer(self, handler: _Handler) -> None:
         headers = dict(handler.headers.items())
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
@@ -229,6 +250,8 @@ class OtlpReceiver:
             self._record(Export(headers, len(body), count, status, signature), kept or [])
 
         fault = self._take_fault(request)
+        if fault is not None and fault.kind == "slow" and self._stopping.wait(fault.delay):
+            return
         if fault is not None and fault.kind in ("hang", "trickle", "reset"):
             done(0)
             self._misbehave(handler, fault)
