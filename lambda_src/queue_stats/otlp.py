@@ -149,9 +149,10 @@ class OtlpPublisher:
             self._sleep(delay)
 
     def _attempt(self, request: ExportRequest, what: str, remaining: float) -> str | None:
-        budget = min(remaining, CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+        # Timeouts bound each wait; the watchdog bounds the whole answer (a server could trickle
+        # it), cutting the connection a little after the timeouts would, and still by the deadline.
+        budget = min(remaining - CUT_GRACE_SECONDS, CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
         headers, secrets = self._signed_headers(request.body)
-        # Timeouts bound each wait; the watchdog bounds the whole answer (a server could trickle it).
         with _Watchdog(budget + CUT_GRACE_SECONDS) as watchdog:
             try:
                 status, content_type, retry_after, body = self._exchange(request.body, headers, budget)

@@ -1,5 +1,6 @@
-"""METRICS_BACKEND and OTLP_METRICS_ENDPOINT: defaults, errors that name the variable, and the
-publisher(s) each backend builds, with OpenTelemetry's libraries loaded only when needed."""
+"""METRICS_BACKEND and OTLP_METRICS_ENDPOINT: defaults, errors that name the variable, the
+publisher(s) each backend builds, with OpenTelemetry's libraries loaded only when needed, and the
+OTLP publisher's limits against the poll's time budget."""
 
 from __future__ import annotations
 
@@ -13,10 +14,17 @@ import pytest
 from queue_stats import names as n
 from queue_stats.cloudwatch import CloudWatchPublisher
 from queue_stats.errors import ConfigError
-from queue_stats.otlp import OtlpPublisher
+from queue_stats.otlp import (
+    BACKOFF_BASE_SECONDS,
+    CONNECT_TIMEOUT_SECONDS,
+    MAX_ATTEMPTS,
+    READ_TIMEOUT_SECONDS,
+    OtlpPublisher,
+)
 from queue_stats.publish import FanOutPublisher
-from queue_stats.runtime import Runtime
+from queue_stats.runtime import PUBLISH_RESERVE_SECONDS, Runtime
 from queue_stats.settings import Settings
+from queue_stats.symbee_api import CUT_GRACE_SECONDS
 
 MINIMAL = {n.ENV_COMPANY_CODE: "abc-gadgets", n.ENV_ENVIRONMENT: "prod", "AWS_REGION": "eu-west-1"}
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
@@ -122,3 +130,10 @@ def test_the_classic_backend_never_loads_protobuf_so_its_cold_start_is_unchanged
     assert not {m for m in classic if m.startswith(("google.protobuf", "opentelemetry"))}
     otel = _modules_after(build, {**env, "METRICS_BACKEND": "otel"})
     assert {"google.protobuf", "opentelemetry.proto.metrics.v1.metrics_pb2", "queue_stats.otlp"} <= otel
+
+
+def test_the_worst_otlp_publish_fits_in_the_time_kept_back_for_publishing() -> None:
+    # Every attempt times out (cut by the watchdog a little later), with the longest backoffs between.
+    attempts = MAX_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS + CUT_GRACE_SECONDS)
+    backoff = sum(BACKOFF_BASE_SECONDS * 2**failures for failures in range(1, MAX_ATTEMPTS))
+    assert attempts + backoff <= PUBLISH_RESERVE_SECONDS
