@@ -14,7 +14,6 @@ import random
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,7 +24,7 @@ from botocore.awsrequest import AWSRequest
 from queue_stats import names as n
 from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS
 from queue_stats.otlp_wire import CONTENT_TYPE, ExportRequest, encode_snapshot, error_reason, partial_rejection
-from queue_stats.publish import PublishReport, Snapshot
+from queue_stats.publish import PublishReport, Snapshot, concurrently
 
 # The Symbee client's HTTP plumbing, shared: a session that never follows redirects (a signed
 # request goes to the configured host only) with connections the deadline watchdog can cut, and
@@ -106,11 +105,7 @@ class OtlpPublisher:
         def export(request: ExportRequest) -> str | None:
             return self._export(request, deadline)
 
-        if len(requests_) <= 1:
-            failures = [export(request) for request in requests_]
-        else:
-            with ThreadPoolExecutor(max_workers=min(len(requests_), MAX_CONCURRENT_REQUESTS)) as pool:
-                failures = list(pool.map(export, requests_))
+        failures = concurrently(export, requests_, limit=MAX_CONCURRENT_REQUESTS)
         return PublishReport(
             backend=self.name,
             request_name=REQUEST_NAME,

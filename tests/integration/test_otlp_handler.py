@@ -15,6 +15,7 @@ from queue_stats.handler import lambda_handler
 from symbee_sim import Fault, SimulatorServer, generate_queues, vendor_example
 from symbee_sim.otlp_receiver import OtlpReceiver, ReceivedPoint
 from tests.conftest import API_KEY, ENVIRONMENT, FakeLambdaContext, list_metrics, read_metrics
+from tests.faults.oracle import expected_values
 from tests.otlp_checks import landed_view, otlp_view
 
 ARN = "arn:aws:connect:us-east-1:xxxxx:instance/xxxx-xxxx-xxx-xxxx-xxxxxxx/queue/xxxxx-xxxx-xxxx-xxxx-xxxxxx"
@@ -47,19 +48,8 @@ def test_otel_publishes_every_value_over_otlp_and_nothing_as_classic_metrics(
     assert len(points) == result["datums"]
     assert list_metrics() == []
     queue = {p.metric: p.value for p in points if p.attributes.get(n.DIM_QUEUE_ID) == ARN}
-    assert queue == {
-        "AgentsStaffed": 26,
-        "AgentsAvailable": 0,
-        "AgentsWorking": 11,
-        "AgentsInWrap": 3,
-        "AgentsInError": 0,
-        "AgentsUnavailable": 10,
-        "ItemsInQueue": 5,
-        "ItemsScheduled": 0,
-        "ItemsBeingDelivered": 0,
-        "OldestItemAge": 125,
-        "UnattendedItems": 5,
-    }
+    assert queue == expected_values(vendor_example()[0])  # the contract's rules, written independently
+    assert queue[n.METRIC_OLDEST_ITEM_AGE] == 125
     labels = next(p.attributes for p in points if p.attributes.get(n.DIM_QUEUE_ID) == ARN)
     assert labels == {
         "Environment": ENVIRONMENT,
