@@ -13,6 +13,7 @@ import contextlib
 import re
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 import time
@@ -126,7 +127,12 @@ class OtlpReceiver:
     and a wrong one refused with 403, as AWS would. Without, only its form is checked."""
 
     def __init__(
-        self, *, credentials: tuple[str, str] | None = None, region: str = "us-east-1", service: str = "monitoring"
+        self,
+        *,
+        credentials: tuple[str, str] | None = None,
+        region: str = "us-east-1",
+        service: str = "monitoring",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.credentials = credentials
         self.region = region
@@ -135,6 +141,10 @@ class OtlpReceiver:
         self._state = _State()
         self._stopping = threading.Event()
         self._httpd = _Server(self)
+        self._scheme = "http"
+        if ssl_context is not None:  # HTTPS, like the real endpoint (symbee_sim.tls makes a certificate)
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
+            self._scheme = "https"
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -168,7 +178,7 @@ class OtlpReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}{PATH}"
+        return f"{self._scheme}://127.0.0.1:{self._httpd.server_address[1]}{PATH}"
 
     def add_fault(self, fault: OtlpFault) -> None:
         with self._state.lock:
@@ -333,7 +343,7 @@ class OtlpReceiver:
         signed = found["signed"].split(";")
         kept = {name: value for name, value in headers.items() if name.lower() in signed and name.lower() != "host"}
         host = _header(headers, "Host") or ""
-        request = AWSRequest(method="POST", url=f"http://{host}{path}", data=body, headers=kept)
+        request = AWSRequest(method="POST", url=f"{self._scheme}://{host}{path}", data=body, headers=kept)
         request.context["timestamp"] = stamp
         token = _header(headers, "X-Amz-Security-Token")
         signer = SigV4Auth(Credentials(access_key, secret_key, token), found["service"], found["region"])

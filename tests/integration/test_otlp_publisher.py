@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from botocore.credentials import Credentials
@@ -16,6 +19,7 @@ from queue_stats.otlp import MAX_ATTEMPTS, OtlpPublisher
 from queue_stats.publish import Health, PublishReport, Snapshot
 from symbee_sim import generate_queues, vendor_example
 from symbee_sim.otlp_receiver import OtlpFault, OtlpReceiver
+from symbee_sim.tls import self_signed_certificate, server_context
 
 KEY, SECRET, TOKEN = "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token-EXAMPLE/abc+def="
 
@@ -28,9 +32,20 @@ def snapshot(queues: int | None = None) -> Snapshot:
 
 
 @pytest.fixture
-def receiver() -> OtlpReceiver:
+def receiver() -> Iterator[OtlpReceiver]:
     with OtlpReceiver(credentials=(KEY, SECRET), region="eu-west-1") as server:
         yield server
+
+
+@pytest.fixture
+def tls_receiver() -> Iterator[tuple[OtlpReceiver, Path]]:
+    """The receiver over HTTPS with a self-signed certificate, and that certificate."""
+    with tempfile.TemporaryDirectory() as folder:
+        cert, key = self_signed_certificate(Path(folder))
+        with OtlpReceiver(
+            credentials=(KEY, SECRET), region="eu-west-1", ssl_context=server_context(cert, key)
+        ) as server:
+            yield server, cert
 
 
 def publisher(receiver: OtlpReceiver, *, token: str | None = TOKEN, sleeps: list[float] | None = None) -> OtlpPublisher:
@@ -222,3 +237,23 @@ def test_a_warm_publisher_reuses_its_connection(receiver: OtlpReceiver) -> None:
     before = receiver.connections
     warm.publish(snapshot(), deadline=math.inf)
     assert receiver.connections == before
+
+
+def test_over_https_the_certificate_is_verified_and_an_untrusted_one_is_refused_at_once(
+    tls_receiver: tuple[OtlpReceiver, Path],
+) -> None:
+    receiver, _ = tls_receiver
+    (failure,) = publish(receiver).failures
+    assert failure.startswith("OTLP export of 38 data points failed: TLS verification failed for 127.0.0.1: ")
+    assert "CERTIFICATE_VERIFY_FAILED" in failure
+    assert receiver.exports == []  # not retried, and nothing was sent
+
+
+def test_over_https_a_trusted_certificate_carries_the_signed_request(
+    tls_receiver: tuple[OtlpReceiver, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receiver, cert = tls_receiver
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))  # as an operator would trust a private CA
+    report = publish(receiver)
+    assert report.ok, report.failures
+    assert [e.signature_problem for e in receiver.exports] == [None]
