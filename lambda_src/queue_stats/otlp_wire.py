@@ -90,10 +90,12 @@ def queue_attributes(queue: QueueStats, environment: str) -> list[KeyValue]:
         _attribute(n.DIM_QUEUE_ID, queue.queue_id),
         _attribute(n.DIM_QUEUE_NAME, queue.queue_name),
     ]
+    # The parser bounds ids and names; these two come as the API sent them, so they are cut to the
+    # same length: one absurd value must not make every request of the poll too big to send.
     if queue.delivery_provider:
-        attributes.append(_attribute(n.ATTR_DELIVERY_PROVIDER, queue.delivery_provider))
+        attributes.append(_attribute(n.ATTR_DELIVERY_PROVIDER, queue.delivery_provider[: n.MAX_DIMENSION_VALUE]))
     if queue.task_type:
-        attributes.append(_attribute(n.ATTR_TASK_TYPE, queue.task_type))
+        attributes.append(_attribute(n.ATTR_TASK_TYPE, queue.task_type[: n.MAX_DIMENSION_VALUE]))
     return attributes
 
 

@@ -105,6 +105,14 @@ def test_provider_and_task_type_are_left_out_when_the_api_did_not_give_them() ->
     assert set(points[0].attributes) == {"Environment", "QueueId", "QueueName"}
 
 
+def test_an_absurdly_long_provider_or_task_type_is_cut_like_a_name_so_requests_stay_sendable() -> None:
+    snap = Snapshot("prod", WHEN, (queue("q1", "Queue One", provider="P" * 2_000_000, task="T" * 5000),), HEALTH)
+    requests = encode_snapshot(snap)
+    (point,) = [p for p in decode(requests) if p.metric == n.METRIC_ITEMS_IN_QUEUE]
+    assert (point.attributes["DeliveryProvider"], point.attributes["TaskType"]) == ("P" * 1024, "T" * 1024)
+    assert max(len(r.body) for r in requests) < 10_000
+
+
 def test_names_are_kept_as_the_api_wrote_them_not_escaped() -> None:
     snap = Snapshot("prod", WHEN, (queue("zürich-1", "Zürich\t日本 😀"),), HEALTH)
     points = decode(encode_snapshot(snap))
