@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.exceptions import BotoCoreError
 
 from queue_stats import names as n
 from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS
@@ -174,10 +175,13 @@ class OtlpPublisher:
 
     def _signed_headers(self, body: bytes) -> tuple[dict[str, str], tuple[str, ...]]:
         """SigV4 headers for this body, signed now with the current credentials (they rotate)."""
-        source = self._credentials()
-        if source is None:
+        try:
+            source = self._credentials()
+            frozen = source.get_frozen_credentials() if source is not None else None
+        except BotoCoreError as error:  # e.g. the role's credentials could not be refreshed
+            raise _Final(f"could not get AWS credentials to sign the request: {error}") from None
+        if frozen is None:
             raise _Final("no AWS credentials to sign the request with (the function's role provides them)")
-        frozen = source.get_frozen_credentials()
         aws_request = AWSRequest(method="POST", url=self.endpoint, data=body, headers={"Content-Type": CONTENT_TYPE})
         SigV4Auth(frozen, n.OTLP_SIGNING_SERVICE, self.region).add_auth(aws_request)
         secrets = tuple(s for s in (frozen.secret_key, frozen.token) if s)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from botocore.credentials import Credentials
+from botocore.exceptions import CredentialRetrievalError
 
 from queue_stats.model import parse_body
 from queue_stats.otlp import MAX_ATTEMPTS, OtlpPublisher
@@ -257,3 +258,16 @@ def test_over_https_a_trusted_certificate_carries_the_signed_request(
     report = publish(receiver)
     assert report.ok, report.failures
     assert [e.signature_problem for e in receiver.exports] == [None]
+
+
+def test_credentials_that_cannot_be_refreshed_fail_the_request_with_a_clear_line(receiver: OtlpReceiver) -> None:
+    def expired() -> Credentials:
+        raise CredentialRetrievalError(provider="container-role", error_msg="the credentials endpoint timed out")
+
+    broken = OtlpPublisher(endpoint=receiver.url, region="eu-west-1", credentials=expired)
+    report = broken.publish(snapshot(), deadline=math.inf)
+    assert report.failures == (
+        "OTLP export of 38 data points failed: could not get AWS credentials to sign the request: Error when "
+        "retrieving credentials from container-role: the credentials endpoint timed out",
+    )
+    assert receiver.exports == []
