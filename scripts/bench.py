@@ -871,6 +871,159 @@ def warm_rows(figures: Sequence[PollFigures]) -> list[Row]:
     ]
 
 
+# --- OpenTelemetry side by side ------------------------------------------------------------------------
+
+POLLS_PER_MONTH = 60 * 24 * 365 // 12  # one poll a minute, an average month: 43,800
+OTLP_PRICES_PER_GB = (0.50, 0.08)  # third-party figures; AWS's own price per GB is not known
+_OTLP_IMPORT = "import queue_stats.otlp"
+
+
+def otlp_side_by_side(world: World, plan: Plan) -> list[Row]:
+    """METRICS_BACKEND=otel beside the classic path: encoding time, bytes (what is billed) and
+    requests per poll, and what the OTLP libraries add to a cold start."""
+    import gzip
+
+    from queue_stats.metrics import snapshot_datums
+    from queue_stats.otlp import OtlpPublisher
+    from queue_stats.otlp_wire import MAX_POINTS_PER_REQUEST, encode_snapshot
+    from queue_stats.publish import Snapshot
+    from symbee_sim.otlp_receiver import OtlpReceiver
+
+    rows: list[Row] = []
+    settings = world.settings()
+    classic = stubbed(shipped_publisher(settings))
+    signer = OtlpPublisher(
+        endpoint="https://monitoring.us-east-1.amazonaws.com/v1/metrics",
+        region="us-east-1",
+        credentials=boto3.session.Session().get_credentials,
+    )
+    for size in plan.e2e_sizes:
+        parsed = parse_body(simulator_body(size))
+        health = Health(True, 12.5, len(parsed.queues), len(parsed.problems))
+        snap = Snapshot(ENVIRONMENT, datetime.now(UTC), parsed.queues, health)
+
+        def otlp_encode(s: Snapshot = snap) -> list[Any]:
+            return [signer._signed_headers(r.body) for r in encode_snapshot(s)]  # encoded and signed
+
+        def classic_encode(s: Snapshot = snap) -> None:
+            send_all(classic, batch_datums(snapshot_datums(s)))  # datums, botocore encoding, gzip, signing
+
+        otlp_encode()
+        classic_encode()
+        loops = max(1, 1_000 // size)
+        otlp_s, bare_s, classic_s = [], [], []
+        for _ in range(plan.repeat):
+            otlp_s.append(timed(otlp_encode, loops))
+            bare_s.append(timed(lambda s=snap: encode_snapshot(s), loops))
+            classic_s.append(timed(classic_encode, loops))
+        requests_ = encode_snapshot(snap)
+        points = sum(r.points for r in requests_)
+        raw = sum(len(r.body) for r in requests_)
+        zipped = sum(len(gzip.compress(r.body)) for r in requests_)
+        ratio = Summary.of([o / c for o, c in zip(otlp_s, classic_s, strict=True)])
+        otlp_ms, bare_ms, classic_ms = (statistics.median(t) * 1000 for t in (otlp_s, bare_s, classic_s))
+        rows.append(
+            Row(
+                "otlp",
+                f"{size:,} queues: OTLP encoding + SigV4, {points:,} points ({otlp_ms:,.1f} ms; encoding alone "
+                f"{bare_ms:,.1f} ms) / classic datums + botocore ({classic_ms:,.1f} ms)",
+                *ratio.fmt("x", 2),
+                "",
+                "-",
+            )
+        )
+        month = raw * POLLS_PER_MONTH / 1e9
+        costs = ", ".join(f"${month * price:,.2f} at ${price:.2f}/GB" for price in OTLP_PRICES_PER_GB)
+        rows.append(
+            Row(
+                "otlp",
+                f"{size:,} queues: serialized protobuf per poll (what is billed; gzip would send "
+                f"{zipped / 1024:,.1f} KiB, {1 - zipped / raw:.0%} less)",
+                f"{raw / 1024:,.1f} KiB",
+                "-",
+                "",
+                "-",
+            )
+        )
+        rows.append(
+            Row(
+                "otlp",
+                f"  per month at a poll a minute ({POLLS_PER_MONTH:,} polls, GB = 10^9 bytes): {costs}",
+                f"{month:,.2f} GB",
+                "-",
+                "",
+                "-",
+            )
+        )
+
+    # Requests per poll, counted at a local OTLP endpoint by the real handler (a warm container).
+    moto_env = world.moto.env()
+    receiver = OtlpReceiver(
+        credentials=(moto_env["AWS_ACCESS_KEY_ID"], moto_env["AWS_SECRET_ACCESS_KEY"]), region=world.moto.region
+    ).start()
+    lambda_module = quiet_handler()
+    saved = {k: os.environ.get(k) for k in (n.ENV_METRICS_BACKEND, n.ENV_OTLP_METRICS_ENDPOINT)}
+    os.environ.update({n.ENV_METRICS_BACKEND: n.BACKEND_OTEL, n.ENV_OTLP_METRICS_ENDPOINT: receiver.url})
+    try:
+        for size in plan.e2e_sizes:
+            world.use(size)
+            lambda_module._runtime = None
+            lambda_module.lambda_handler({}, LocalLambdaContext("symbee-queue-stats-bench"))
+            receiver.reset()
+            warm: list[float] = []
+            counts: list[int] = []
+            for _ in range(plan.repeat):
+                warm.append(timed(lambda: lambda_module.lambda_handler({}, LocalLambdaContext("bench"))) * 1000)
+                counts.append(len(receiver.exports))
+                points = len(receiver.points())
+                assert all(e.status == 200 and e.signature_problem is None for e in receiver.exports)
+                receiver.reset()
+            minimum = math.ceil(points / MAX_POINTS_PER_REQUEST)
+            rows.append(
+                Row(
+                    "otlp",
+                    f"{size:,} queues: OTLP requests per poll, {points:,} points (counted at a local endpoint; "
+                    f"warm poll {statistics.median(warm):,.0f} ms)",
+                    *Summary.of(counts).fmt("", 0),
+                    f"= ceil(points/1000) = {minimum}",
+                    verdict(max(counts) == minimum, f"{max(counts) - minimum} extra"),
+                )
+            )
+    finally:
+        receiver.stop()
+        lambda_module._runtime = None
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    # What METRICS_BACKEND=otel adds to a cold start: the OTLP modules, imported after the handler.
+    env = {**os.environ, "PYTHONPATH": str(LAMBDA_SRC)}
+    added: list[float] = []
+    for _ in range(plan.cold_start_pairs):
+        out = subprocess.run(
+            [sys.executable, "-c", _IMPORT_CHILD, "", "queue_stats.handler", _OTLP_IMPORT],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        added.append(float(out.stdout.strip()) * 1000)
+    rows.append(
+        Row(
+            "otlp",
+            "cold start: `import queue_stats.otlp` after the handler (protobuf, opentelemetry-proto; only with "
+            "METRICS_BACKEND otel or both)",
+            *Summary.of(added).fmt(" ms", 0),
+            "",
+            "-",
+        )
+    )
+    return rows
+
+
 # --- imports -------------------------------------------------------------------------------------------
 
 
@@ -925,6 +1078,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += cold_start(plan)
         rows += memory_rows
         rows += e2e_rows(figures)
+        rows += otlp_side_by_side(world, plan)
     print(
         f"make bench: Python {platform.python_version()} ({platform.python_implementation()}), "
         f"{os.cpu_count()} cores, {platform.machine()} {platform.system()}; median of {plan.repeat} run(s), "

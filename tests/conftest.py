@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "lambda_src"))
 from queue_stats import names as n  # noqa: E402
 from symbee_sim import SimulatorServer  # noqa: E402
 from symbee_sim.local_aws import MotoServer  # noqa: E402
+from symbee_sim.otlp_receiver import OtlpReceiver  # noqa: E402
 
 API_KEY = "sim-api-key-0123456789abcdef"
 COMPANY = "abc-gadgets"
@@ -60,6 +61,15 @@ def aws(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
 def simulator() -> Iterator[SimulatorServer]:
     with SimulatorServer(api_key=API_KEY, company_code=COMPANY, environment=ENVIRONMENT) as sim:
         yield sim
+
+
+@pytest.fixture
+def otlp() -> Iterator[OtlpReceiver]:
+    """A local OTLP/HTTP metrics endpoint that checks signatures made with moto's credentials."""
+    env = MotoServer().env()  # the credentials and region the `aws` fixture gives the poller
+    credentials = (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+    with OtlpReceiver(credentials=credentials, region=env["AWS_REGION"]) as receiver:
+        yield receiver
 
 
 @pytest.fixture

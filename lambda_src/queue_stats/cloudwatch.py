@@ -6,14 +6,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from queue_stats import names as n
 from queue_stats.metrics import Datum, batch_datums, snapshot_datums
-from queue_stats.publish import PublishReport, Snapshot
+from queue_stats.publish import PublishReport, Snapshot, concurrently
 
 # Batches of one poll go out together; botocore's pool must be at least this large.
 MAX_CONCURRENT_REQUESTS = 8
@@ -38,11 +37,7 @@ class CloudWatchPublisher:
         def put(batch: list[Datum]) -> str | None:
             return self._put(batch, deadline)
 
-        if len(batches) <= 1:
-            failures = [put(batch) for batch in batches]
-        else:
-            with ThreadPoolExecutor(max_workers=min(len(batches), MAX_CONCURRENT_REQUESTS)) as pool:
-                failures = list(pool.map(put, batches))
+        failures = concurrently(put, batches, limit=MAX_CONCURRENT_REQUESTS)
         return PublishReport(
             backend=self.name,
             request_name="PutMetricData",

@@ -61,9 +61,9 @@ def queue_datums(queues: Iterable[QueueStats], *, environment: str, timestamp: d
     return datums
 
 
-def health_datums(*, environment: str, timestamp: datetime, health: Health) -> list[Datum]:
-    """The poller's own health for one poll (dimension Environment only)."""
-    dimensions = [{"Name": n.DIM_ENVIRONMENT, "Value": environment}]
+def health_values(health: Health) -> list[tuple[str, float]]:
+    """(metric name, value) of the poller's own health, leaving out what is not known. Every
+    backend publishes exactly these."""
     values: list[tuple[str, float | None]] = [
         (n.METRIC_POLL_SUCCEEDED, 1 if health.succeeded else 0),
         (n.METRIC_API_LATENCY, health.api_latency_ms),
@@ -71,6 +71,12 @@ def health_datums(*, environment: str, timestamp: datetime, health: Health) -> l
         (n.METRIC_INVALID_RECORDS, health.invalid_records),
         (n.METRIC_QUEUES_IDLE, health.queues_idle),
     ]
+    return [(name, value) for name, value in values if value is not None]
+
+
+def health_datums(*, environment: str, timestamp: datetime, health: Health) -> list[Datum]:
+    """The poller's own health for one poll (dimension Environment only)."""
+    dimensions = [{"Name": n.DIM_ENVIRONMENT, "Value": environment}]
     return [
         {
             "MetricName": name,
@@ -79,8 +85,7 @@ def health_datums(*, environment: str, timestamp: datetime, health: Health) -> l
             "Value": value,
             "Unit": UNITS[name],
         }
-        for name, value in values
-        if value is not None
+        for name, value in health_values(health)
     ]
 
 

@@ -85,6 +85,15 @@ QUEUE_DIMENSIONS: Final = (DIM_ENVIRONMENT, DIM_QUEUE_ID, DIM_QUEUE_NAME)
 HEALTH_DIMENSIONS: Final = (DIM_ENVIRONMENT,)
 MAX_DIMENSION_VALUE: Final = 1024  # CloudWatch's limit on a dimension value's length
 
+# --- OpenTelemetry (METRICS_BACKEND otel/both): data-point attributes, which PromQL sees as labels ---
+# The dimensions above, plus two that cost nothing more there (OTLP bills bytes, not series);
+# these two are sent only when the API gave them.
+ATTR_DELIVERY_PROVIDER: Final = "DeliveryProvider"
+ATTR_TASK_TYPE: Final = "TaskType"
+OTLP_QUEUE_ATTRIBUTES: Final = (*QUEUE_DIMENSIONS, ATTR_DELIVERY_PROVIDER, ATTR_TASK_TYPE)
+OTLP_SIGNING_SERVICE: Final = "monitoring"  # SigV4 service name of CloudWatch's OTLP endpoint
+OTLP_METRICS_PATH: Final = "/v1/metrics"
+
 
 @dataclass(frozen=True)
 class CountMetric:

@@ -7,11 +7,11 @@ It maps them to its wire format itself, so the poll does not know which backend 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from queue_stats.model import QueueStats
 
@@ -56,6 +56,19 @@ class Publisher(Protocol):
     name: str
 
     def publish(self, snapshot: Snapshot, *, deadline: float) -> PublishReport: ...
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def concurrently(action: Callable[[T], R], items: Sequence[T], *, limit: int) -> list[R]:
+    """`action` on every item, at most `limit` at a time; results in the items' order. One item
+    runs in the caller's thread: no pool to start for the common single-request poll."""
+    if len(items) <= 1:
+        return [action(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(len(items), limit)) as pool:
+        return list(pool.map(action, items))
 
 
 class FanOutPublisher:

@@ -7,6 +7,7 @@ AWS_DEFAULT_REGION and AWS_ENDPOINT_URL through boto3's own configuration chain.
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 
@@ -14,12 +15,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import NoRegionError
 
+from queue_stats import names as n
 from queue_stats.api_key import SecretsManagerApiKey
 from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS, CloudWatchPublisher
 from queue_stats.errors import ConfigError
 from queue_stats.poll import PollResult, run_poll
-from queue_stats.publish import Publisher
-from queue_stats.settings import Settings
+from queue_stats.publish import FanOutPublisher, Publisher
+from queue_stats.settings import Settings, otlp_endpoint_for_region
 from queue_stats.symbee_api import SymbeeApiClient
 
 # botocore's standard retry mode (throttling and 5xx retried with backoff), 3 attempts in all,
@@ -77,13 +79,7 @@ class Runtime:
     def create(cls, settings: Settings, *, publish: bool = True) -> Runtime:
         session = boto3.session.Session()
         secrets = session.client("secretsmanager", region_name=settings.secrets_region, config=_AWS_CONFIG)
-        publisher: Publisher | None = None
-        if publish:
-            try:
-                cloudwatch = session.client("cloudwatch", region_name=settings.aws_region, config=_CLOUDWATCH_CONFIG)
-            except NoRegionError:
-                raise ConfigError("AWS_REGION is not set: say which region to publish CloudWatch metrics in") from None
-            publisher = CloudWatchPublisher(cloudwatch, settings.namespace)
+        publisher = metrics_publisher(settings, session) if publish else None
         api_key = SecretsManagerApiKey(
             secret_id=settings.api_key_secret_id,
             region=settings.secrets_region,
@@ -107,3 +103,40 @@ class Runtime:
             metrics=self.settings.publish_metrics,
             skip_idle=self.settings.skip_idle_queues,
         )
+
+
+# --- the metrics backend (METRICS_BACKEND) -------------------------------------------------------
+
+
+def metrics_publisher(settings: Settings, session: boto3.session.Session) -> Publisher:
+    """The publisher METRICS_BACKEND names: classic PutMetricData, OTLP, or both side by side."""
+    publishers: list[Publisher] = []
+    if settings.metrics_backend in (n.BACKEND_CLOUDWATCH, n.BACKEND_BOTH):
+        publishers.append(_cloudwatch_publisher(settings, session))
+    if settings.metrics_backend in (n.BACKEND_OTEL, n.BACKEND_BOTH):
+        publishers.append(_otlp_publisher(settings, session))
+    return publishers[0] if len(publishers) == 1 else FanOutPublisher(publishers)
+
+
+def _cloudwatch_publisher(settings: Settings, session: boto3.session.Session) -> CloudWatchPublisher:
+    try:
+        cloudwatch = session.client("cloudwatch", region_name=settings.aws_region, config=_CLOUDWATCH_CONFIG)
+    except NoRegionError:
+        raise ConfigError("AWS_REGION is not set: say which region to publish CloudWatch metrics in") from None
+    return CloudWatchPublisher(cloudwatch, settings.namespace)
+
+
+def _otlp_publisher(settings: Settings, session: boto3.session.Session) -> Publisher:
+    # Imported here: protobuf and opentelemetry-proto load only when a backend sends OTLP.
+    from queue_stats.otlp import OtlpPublisher  # noqa: PLC0415
+
+    region = settings.aws_region or session.region_name
+    if not region:
+        raise ConfigError("AWS_REGION is not set: say which region to publish OpenTelemetry metrics in")
+    if not re.fullmatch(n.AWS_REGION_PATTERN, region):
+        raise ConfigError(f"AWS_REGION={region!r} is not an AWS region name")
+    return OtlpPublisher(
+        endpoint=settings.otlp_endpoint or otlp_endpoint_for_region(region),
+        region=region,
+        credentials=session.get_credentials,
+    )

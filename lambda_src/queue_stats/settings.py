@@ -34,6 +34,8 @@ class Settings:
     publish_metrics: tuple[str, ...]  # per-queue metric names, in the contract's order
     skip_idle_queues: bool
     aws_region: str | None  # where metrics go: AWS_REGION, else AWS_DEFAULT_REGION, else boto3's own chain
+    metrics_backend: str = n.DEFAULT_METRICS_BACKEND  # one of names.METRICS_BACKENDS
+    otlp_endpoint: str | None = None  # None: CloudWatch's OTLP endpoint in aws_region (otlp_endpoint_for_region)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -46,7 +48,7 @@ class Settings:
             )
         api_url = _get(env, n.ENV_API_URL)
         if api_url:
-            _check_api_url(api_url)
+            _check_url(n.ENV_API_URL, api_url)
         else:
             api_url = api_url_for_region(region)
 
@@ -88,6 +90,8 @@ class Settings:
             publish_metrics=_publish_metrics(env),
             skip_idle_queues=_boolean(env, n.ENV_SKIP_IDLE_QUEUES, default=False),
             aws_region=aws_region,
+            metrics_backend=_metrics_backend(env),
+            otlp_endpoint=_otlp_endpoint(env),
         )
 
 
@@ -97,6 +101,11 @@ def api_url_for_region(region: str) -> str:
         raise ConfigError(f"{region!r} is not a Symbee Connect region")
     prefix = "" if region == n.DEFAULT_SYMBEE_REGION else f"{region}."
     return f"https://{prefix}symbeeconnect.com:{n.API_PORT}{n.API_PATH}"
+
+
+def otlp_endpoint_for_region(region: str) -> str:
+    """CloudWatch's OTLP/HTTP metrics endpoint in an AWS region."""
+    return f"https://monitoring.{region}.amazonaws.com{n.OTLP_METRICS_PATH}"
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -171,18 +180,34 @@ def _publish_metrics(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(name for name in n.QUEUE_METRIC_NAMES if name in wanted)
 
 
-def _check_api_url(url: str) -> None:
+def _metrics_backend(env: Mapping[str, str]) -> str:
+    value = _get(env, n.ENV_METRICS_BACKEND).lower() or n.DEFAULT_METRICS_BACKEND
+    if value not in n.METRICS_BACKENDS:
+        raise ConfigError(
+            f"{n.ENV_METRICS_BACKEND}={env[n.ENV_METRICS_BACKEND]!r} must be one of {', '.join(n.METRICS_BACKENDS)}"
+        )
+    return value
+
+
+def _otlp_endpoint(env: Mapping[str, str]) -> str | None:
+    url = _get(env, n.ENV_OTLP_METRICS_ENDPOINT)
+    if url:
+        _check_url(n.ENV_OTLP_METRICS_ENDPOINT, url)
+    return url or None
+
+
+def _check_url(name: str, url: str) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port is the check: "h:abc" raises here, not at every poll
     except ValueError:
-        raise ConfigError(f"{n.ENV_API_URL}={url!r} is not a valid URL") from None
+        raise ConfigError(f"{name}={url!r} is not a valid URL") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{n.ENV_API_URL}={url!r} is not an http(s) URL")
-    # Plain HTTP would send the API key in clear text; it is allowed only to this machine
-    # (the local simulator).
+        raise ConfigError(f"{name}={url!r} is not an http(s) URL")
+    # Plain HTTP would send the API key (or the metrics and their signed requests) in clear text;
+    # it is allowed only to this machine (the local simulator, a local OTLP receiver).
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(f"{n.ENV_API_URL} must use https (http is allowed only for localhost)")
+        raise ConfigError(f"{name} must use https (http is allowed only for localhost)")
 
 
 def _is_loopback(host: str) -> bool:

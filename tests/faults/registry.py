@@ -517,6 +517,105 @@ SCENARIOS: tuple[Scenario, ...] = (
             "at once",
         ),
     ),
+    # --- OpenTelemetry (METRICS_BACKEND otel or both; the endpoint is the local OTLP receiver) ---
+    Scenario(
+        "otlp-throttled-once",
+        "OpenTelemetry",
+        "The OTLP endpoint throttles a request once (429, `Retry-After: 1`)",
+        "Everything, after the wait asked for; `PollSucceeded` 1",
+        "WARNING `OTLP export of 38 data points attempt 1 failed (HTTP 429: Rate exceeded); retrying in 1.0 s`, "
+        "then INFO `Poll succeeded`",
+    ),
+    Scenario(
+        "otlp-5xx-lasting",
+        "OpenTelemetry",
+        "The OTLP endpoint answers 503 every time",
+        "Nothing, not even `PollSucceeded` 0: the missing data is what the health alarm sees",
+        failed(
+            "1 of 1 OTLP export requests failed, the other 0 landed; first: OTLP export of 38 data points failed "
+            "3 times, last: HTTP 503: Service Unavailable",
+            "after 3 tries with jittered backoff; and WARNING `Could not publish PollSucceeded=0 either: …`",
+        ),
+    ),
+    Scenario(
+        "otlp-batch-refused",
+        "OpenTelemetry",
+        "The OTLP endpoint refuses one of several requests (over 1,000 data points) for good (400)",
+        "The other requests' points, unchanged; `PollSucceeded` 1 and, 1 ms later, 0",
+        failed(
+            "1 of 4 OTLP export requests failed, the other 3 landed; first: OTLP export of 1000 data points "
+            "failed: HTTP 400: <the endpoint's reason>",
+            "not retried; the reason is read from the OTLP `Status` (or text) answer, cut to 200 characters",
+        ),
+    ),
+    Scenario(
+        "otlp-partly-rejected",
+        "OpenTelemetry",
+        "The OTLP endpoint answers 200 but rejects some data points (`partial_success`)",
+        "The accepted points; `PollSucceeded` 1 and, 1 ms later, 0",
+        failed(
+            "1 of 1 OTLP export requests failed, the other 0 landed; first: OTLP export of 38 data points: "
+            "2 of them rejected: <the endpoint's reason>"
+        ),
+    ),
+    Scenario(
+        "otlp-not-enabled",
+        "OpenTelemetry",
+        "The OTLP endpoint refuses (403) saying OTLP ingestion is not enabled for the account",
+        "Nothing",
+        failed(
+            "… HTTP 403: <reason>; OTLP ingestion may not be enabled for this account: run `aws cloudwatch "
+            "start-otel-enrichment --region us-east-1` (AWS documents it for vended metrics; whether custom OTLP "
+            "metrics need it is not documented) …",
+            "what AWS answers then is not documented: any 401/403 whose reason says *not enabled*, *opt in* or "
+            "*enrichment* gets this advice",
+        ),
+    ),
+    Scenario(
+        "otlp-access-denied",
+        "OpenTelemetry",
+        "The OTLP endpoint refuses (403 AccessDenied): the role may not publish",
+        "Nothing",
+        failed(
+            "… HTTP 403: … not authorized to perform: cloudwatch:PutMetricData; the function's role needs "
+            'cloudwatch:PutMetricData on "*" with no cloudwatch:namespace condition (such a condition blocks OTLP '
+            "ingestion)",
+            "not retried",
+        ),
+    ),
+    Scenario(
+        "otlp-unreachable",
+        "OpenTelemetry",
+        "The OTLP endpoint cannot be reached (connection refused)",
+        "Nothing",
+        failed(
+            "1 of 1 OTLP export requests failed, …; first: OTLP export of 38 data points failed 3 times, last: "
+            "could not reach <host>: … Connection refused"
+        ),
+    ),
+    Scenario(
+        "otlp-never-answers",
+        "OpenTelemetry",
+        "The OTLP endpoint accepts the connection and never answers",
+        "Nothing",
+        failed(
+            "1 of 1 OTLP export requests failed, …; first: OTLP export of 38 data points failed 3 times, last: "
+            "timed out waiting for <host>",
+            "each try waits 3 s at most; PollSucceeded 0 then gets the time left, and the invocation ends before "
+            "its time is up. An answer trickled byte by byte is cut after 4.25 s by the same watchdog as the API's",
+        ),
+    ),
+    Scenario(
+        "otlp-both-one-down",
+        "OpenTelemetry",
+        "With `both`, the OTLP endpoint refuses and CloudWatch does not",
+        "Everything in CloudWatch (`PollSucceeded` 1 and 0 there); nothing over OTLP",
+        failed(
+            "1 of 2 PutMetricData/OTLP export requests failed, the other 1 landed; first: otel: OTLP export of "
+            "38 data points failed: HTTP 400: …",
+            "one backend failing never stops the other",
+        ),
+    ),
 )
 
 BY_ID: dict[str, Scenario] = {s.id: s for s in SCENARIOS}

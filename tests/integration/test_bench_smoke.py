@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-AREAS = ("processing", "requests", "concurrency", "warm poll", "cold start", "memory", "end to end", "side by side")
+AREAS = (
+    "processing",
+    "requests",
+    "concurrency",
+    "warm poll",
+    "cold start",
+    "memory",
+    "end to end",
+    "side by side",
+    "otlp",
+)
 
 
 @pytest.mark.slow
