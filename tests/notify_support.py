@@ -18,7 +18,7 @@ from symbee_sim.pagerduty import FakePagerDuty
 from tests.conftest import ENVIRONMENT, FakeLambdaContext
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"  # 32 characters, like PagerDuty's
-ROUTING_KEY_SECRET = "symbee/pagerduty-routing-key"  # noqa: S105 - the secret's id
+ROUTING_KEY_SECRET = "symbee/pagerduty-routing-key"
 QUEUE_A = "arn:aws:connect:us-east-1:xxxxx:instance/xxxx-xxxx-xxx-xxxx-xxxxxxx/queue/xxxxx-xxxx-xxxx-xxxx-xxxxxx"
 NAME_A = "Customer Care Inbound"
 QUEUE_B = "email-customer-care"

@@ -76,7 +76,8 @@ def test_queue_a_ok_resolves_only_queue_a_incident(world: NotifyWorld) -> None:
     result, error = invoke(queue_event("queue_ok", QUEUE_A, NAME_A))
     # Then A's incident is resolved and B's stays open: one incident per (alarm, queue)
     assert error is None, error
-    assert result is not None and result["status"] == "sent"
+    assert result is not None
+    assert result["status"] == "sent"
     incidents = {i.dedup_key: i.status for i in world.pager.incidents()}
     assert incidents == {f"{OLDEST_ALARM}/{QUEUE_A}": "resolved", f"{OLDEST_ALARM}/{QUEUE_B}": "triggered"}
 
@@ -94,7 +95,7 @@ def test_each_queue_pages_once_and_its_summary_names_it(world: NotifyWorld) -> N
 
 def test_health_alarm_pages_critical_keyed_on_the_alarm(world: NotifyWorld) -> None:
     # When the poller-health alarm fires
-    result, error = invoke(fresh(event("health_alarm")))
+    _result, error = invoke(fresh(event("health_alarm")))
     # Then one critical incident keyed on the alarm's name
     assert error is None, error
     (incident,) = world.pager.incidents()
@@ -172,8 +173,10 @@ def test_a_muted_transition_is_logged_and_sent_nowhere(world: NotifyWorld, caplo
     result, error = invoke(fresh(event("queue_alarm_muted")))
     # Then nothing is sent, and the log names the rule and the window
     assert error is None
-    assert result is not None and result["status"] == "muted"
-    assert world.email.messages() == [] and world.chat.messages() == []
+    assert result is not None
+    assert result["status"] == "muted"
+    assert world.email.messages() == []
+    assert world.chat.messages() == []
     assert world.pager.requests == 0
     assert "alarm-mute-rule:night-maintenance" in caplog.text
     assert "2026-09-23T19:00:00.000+0000 to 2026-09-23T21:00:00.000+0000" in caplog.text
@@ -187,9 +190,11 @@ def test_unknown_detail_type_is_logged_and_ignored(world: NotifyWorld, caplog: p
     configuration_change = {**event("queue_alarm"), "detail-type": "CloudWatch Alarm Configuration Change"}
     result, error = invoke(configuration_change)
     assert error is None
-    assert result is not None and result["status"] == "ignored"
+    assert result is not None
+    assert result["status"] == "ignored"
     assert "unsupported detail type 'CloudWatch Alarm Configuration Change'" in caplog.text
-    assert world.email.messages() == [] and world.pager.requests == 0
+    assert world.email.messages() == []
+    assert world.pager.requests == 0
 
 
 def test_a_contributor_without_attributes_still_notifies_at_alarm_level(
@@ -199,7 +204,7 @@ def test_a_contributor_without_attributes_still_notifies_at_alarm_level(
     broken = queue_event("queue_alarm")
     del broken["detail"]["alarmContributor"]["attributes"]
     # When it is handled
-    result, error = invoke(broken)
+    _result, error = invoke(broken)
     # Then a WARNING says what was missing, and every channel still hears about the alarm
     assert error is None, error
     assert "detail.alarmContributor.attributes is missing" in caplog.text
@@ -224,7 +229,8 @@ def test_cloudwatch_unreachable_gives_numbers_unavailable_and_still_sends(
     result, error = invoke(queue_event("queue_alarm"))
     # Then every channel still sends, saying why the numbers are missing
     assert error is None, error
-    assert result is not None and result["numbers"].startswith("unavailable: CloudWatch GetMetricData failed")
+    assert result is not None
+    assert result["numbers"].startswith("unavailable: CloudWatch GetMetricData failed")
     (mail,) = world.email.messages()
     assert "Numbers: unavailable: CloudWatch GetMetricData failed" in mail["Message"]
     assert len(world.pager.incidents()) == 1
@@ -239,7 +245,8 @@ def test_pager_5xx_is_retried_into_one_incident(world: NotifyWorld) -> None:
     assert error is None, error
     assert world.pager.requests == 3
     assert len(world.pager.incidents()) == 1
-    assert result is not None and [c["attempts"] for c in result["channels"]] == [1, 1, 3]
+    assert result is not None
+    assert [c["attempts"] for c in result["channels"]] == [1, 1, 3]
 
 
 def test_a_pager_refusal_fails_the_invocation_after_email_and_chat_went_out(world: NotifyWorld) -> None:
@@ -250,9 +257,11 @@ def test_a_pager_refusal_fails_the_invocation_after_email_and_chat_went_out(worl
     # Then the invocation fails naming the pager (and never the key), after email and chat were sent
     assert isinstance(error, NotifyError)
     assert "1 of 3 channel(s) failed: pager" in str(error)
-    assert "HTTP 400" in str(error) and "Event object is invalid" in str(error)
+    assert "HTTP 400" in str(error)
+    assert "Event object is invalid" in str(error)
     assert ROUTING_KEY not in str(error)
-    assert len(world.email.messages()) == 1 and len(world.chat.messages()) == 1
+    assert len(world.email.messages()) == 1
+    assert len(world.chat.messages()) == 1
 
 
 def test_a_missing_topic_fails_email_only(world: NotifyWorld) -> None:
@@ -263,7 +272,8 @@ def test_a_missing_topic_fails_email_only(world: NotifyWorld) -> None:
     # Then the error names the email channel; chat and pager went out
     assert isinstance(error, NotifyError)
     assert str(error).startswith(f"1 of 3 channel(s) failed: email ({world.email.topic_arn}): SNS refused the message")
-    assert len(world.chat.messages()) == 1 and len(world.pager.incidents()) == 1
+    assert len(world.chat.messages()) == 1
+    assert len(world.pager.incidents()) == 1
 
 
 def test_a_rotated_routing_key_is_read_again(world: NotifyWorld) -> None:
@@ -294,7 +304,8 @@ def test_no_channel_configured_sends_nothing_and_says_so(world: NotifyWorld, mon
         monkeypatch.delenv(name)
     result, error = invoke(queue_event("queue_alarm"))
     assert error is None
-    assert result is not None and result["channels"] == []
+    assert result is not None
+    assert result["channels"] == []
 
 
 def test_a_bad_setting_fails_with_a_line_naming_the_variable(
