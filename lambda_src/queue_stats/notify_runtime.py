@@ -22,6 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import NoRegionError
 
 from queue_stats import messages
+from queue_stats import names as n
 from queue_stats.alarm_catalog import AlarmKind
 from queue_stats.alerts import ALARM, INSUFFICIENT_DATA, OK, Alert, Ignored, Queue, parse_event
 from queue_stats.delivery import Delivery, Outbound, PublishClient, SnsMessage, deliver
@@ -156,6 +157,13 @@ class NotifyRuntime:
                 reason,
             )
             return NotifyOutcome(MUTED, reason, alert, problems=alert.problems)
+        if not self.settings.channels:
+            reason = (
+                f"no channel is configured ({n.ENV_NOTIFY_TOPIC_ARN}, {n.ENV_CHAT_TOPIC_ARN}, "
+                f"{n.ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID} are all unset): nothing sent"
+            )
+            logger.warning("Not notified: %s", reason)
+            return NotifyOutcome(NOT_NOTIFIED, reason, alert, problems=alert.problems)
         if alert.state == INSUFFICIENT_DATA:
             # The stack's alarms act on ALARM and OK only; a queue contributor never has this state.
             reason = "INSUFFICIENT_DATA transitions are not notified (the alarms act on ALARM and OK)"

@@ -305,7 +305,8 @@ def test_no_channel_configured_sends_nothing_and_says_so(world: NotifyWorld, mon
     result, error = invoke(queue_event("queue_alarm"))
     assert error is None
     assert result is not None
-    assert result["channels"] == []
+    assert result["status"] == "not_notified"
+    assert result["reason"].startswith("no channel is configured")
 
 
 def test_a_bad_setting_fails_with_a_line_naming_the_variable(
