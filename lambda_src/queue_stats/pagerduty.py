@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Final, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from aws_lambda_powertools.utilities import parameters
@@ -96,7 +96,10 @@ class PagerDutyClient:
     """Sends Events API v2 events to one URL with one routing key source; one session per process."""
 
     def __init__(self, url: str, key: RoutingKeySource, *, session: requests.Session | None = None) -> None:
-        self.url = url
+        parts = urlsplit(url)
+        # Where events go, as printed and logged: never a query string or credentials in the URL.
+        self.url = urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, "", ""))
+        self._post_url = url
         self._key = key
         self._session = session or new_session()
         self._host = urlsplit(url).hostname or url
@@ -109,7 +112,7 @@ class PagerDutyClient:
         body = {"routing_key": key, **event}
         try:
             response = self._session.post(
-                self.url,
+                self._post_url,
                 json=body,
                 timeout=(
                     min(CONNECT_TIMEOUT_SECONDS, remaining_seconds),

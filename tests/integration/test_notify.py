@@ -4,6 +4,7 @@ PagerDuty keeping incidents by dedup_key."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -346,3 +347,26 @@ def test_remaining_time_too_short_skips_the_numbers_not_the_messages(world: Noti
     result = lambda_handler(queue_event("queue_alarm"), FakeLambdaContext(8_000))
     assert result["numbers"] == "unavailable: not read: too little time left in the invocation"
     assert [c["ok"] for c in result["channels"]] == [True, True, True]
+
+
+def test_a_transition_makes_the_calls_the_readme_prices(world: NotifyWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given every AWS call counted
+    import botocore.client
+
+    calls: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: Any) -> Any:
+        calls[operation] += 1
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    # When a cold container handles one transition, then a warm one another
+    invoke(queue_event("queue_alarm"))
+    first = Counter(calls)
+    calls.clear()
+    invoke(queue_event("queue_ok"))
+    # Then: one GetMetricData, one Publish per topic, the key read once per container; one pager call each
+    assert first == Counter({"GetMetricData": 1, "Publish": 2, "GetSecretValue": 1})
+    assert calls == Counter({"GetMetricData": 1, "Publish": 2})
+    assert world.pager.requests == 2

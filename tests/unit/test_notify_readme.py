@@ -8,7 +8,7 @@ import re
 import pytest
 
 from infra import PROJECT_ROOT
-from queue_stats import delivery, messages, readings
+from queue_stats import delivery, messages, notify_runtime, readings
 from queue_stats import names as n
 from queue_stats.alerts import Alert, parse_event
 from queue_stats.settings import NotifierSettings
@@ -65,3 +65,5 @@ def test_the_documented_figures_are_the_codes() -> None:
     assert f"`severity` is `{messages.SEVERITY_QUEUE}` for a queue alarm" in PROSE
     assert f"`{messages.SEVERITY_HEALTH}` for a poller-health alarm" in PROSE
     assert f"`{messages.NO_DATA_LABEL}`" in PROSE
+    needed = notify_runtime.NUMBERS_MIN_SECONDS + notify_runtime.END_MARGIN_SECONDS
+    assert f"read only with at least {needed:g} s left in the invocation" in PROSE
