@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from queue_stats import messages
-from queue_stats import names as n
 from queue_stats.alerts import Alert, parse_event
 from queue_stats.readings import Numbers, Reading
-from tests.fixtures import event
+from tests.fixtures import QUEUE_NUMBERS, event
 
 START = "<!-- notify-examples:start -->"
 END = "<!-- notify-examples:end -->"
@@ -23,18 +22,7 @@ AS_OF = datetime(2026, 9, 23, 19, 55, tzinfo=UTC)
 CONTEXT = messages.MessageContext(environment="prod")
 # The queue's numbers as CloudWatch holds them a minute after the transition.
 NUMBERS = Numbers(
-    queue={
-        metric: Reading(value, AS_OF)
-        for metric, value in {
-            n.METRIC_ITEMS_IN_QUEUE: 5,
-            n.METRIC_OLDEST_ITEM_AGE: 420,
-            n.METRIC_AGENTS_AVAILABLE: 0,
-            n.METRIC_AGENTS_STAFFED: 26,
-            n.METRIC_AGENTS_WORKING: 11,
-            n.METRIC_AGENTS_IN_ERROR: 0,
-            n.METRIC_QUEUE_OPEN: 1,
-        }.items()
-    },
+    queue={metric: Reading(value, AS_OF) for metric, value in QUEUE_NUMBERS.items()},
     poll=Reading(1, AS_OF),
     last_success=AS_OF,
 )

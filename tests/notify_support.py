@@ -64,6 +64,17 @@ def make_inbox(name: str) -> Inbox:
     return Inbox(topic_arn, queue_url)
 
 
+@pytest.fixture(autouse=True)
+def cold_notifier() -> Iterator[None]:
+    """Each test starts as a cold notifier container: no cached clients or routing key (import it
+    into a test module to apply it there)."""
+    from queue_stats import notify
+
+    notify._runtime = None
+    yield
+    notify._runtime = None
+
+
 @pytest.fixture
 def pager() -> Iterator[FakePagerDuty]:
     with FakePagerDuty(routing_keys={ROUTING_KEY}) as fake:

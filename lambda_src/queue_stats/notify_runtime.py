@@ -233,49 +233,69 @@ class NotifyRuntime:
     def _outbound(
         self, alert: Alert, numbers: Numbers, context: messages.MessageContext
     ) -> tuple[list[Outbound], list[Delivery]]:
+        """The message for each configured channel, and the channels that send nothing (or could
+        not be formatted: a bug in one channel's formatting must not silence the others)."""
         settings = self.settings
-        outbound: list[Outbound] = []
-        skipped: list[Delivery] = []
         attributes = _attributes(alert, context)
-        if settings.notify_topic_arn and self._sns is not None:
-            mail = messages.email(alert, numbers, context)
-            outbound.append(
-                SnsMessage(
-                    self._sns,
+        sns = self._sns
+        pager = self._pager
+        builders: list[tuple[str, str, Callable[[], Outbound | Delivery]]] = []
+        if settings.notify_topic_arn and sns is not None:
+            topic = settings.notify_topic_arn
+
+            def email() -> Outbound:
+                mail = messages.email(alert, numbers, context)
+                return SnsMessage(
+                    sns,
                     channel="email",
-                    topic_arn=settings.notify_topic_arn,
+                    topic_arn=topic,
                     subject=mail.subject,
                     message=mail.body,
                     attributes=attributes,
                     min_attempt_seconds=SNS_MIN_ATTEMPT_SECONDS,
                 )
-            )
-        if settings.chat_topic_arn and self._sns is not None:
-            outbound.append(
-                SnsMessage(
-                    self._sns,
+
+            builders.append(("email", topic, email))
+        if settings.chat_topic_arn and sns is not None:
+            chat_topic = settings.chat_topic_arn
+
+            def chat() -> Outbound:
+                return SnsMessage(
+                    sns,
                     channel="chat",
-                    topic_arn=settings.chat_topic_arn,
+                    topic_arn=chat_topic,
                     message=json.dumps(messages.chat(alert, numbers, context), ensure_ascii=False),
                     attributes=attributes,
                     min_attempt_seconds=SNS_MIN_ATTEMPT_SECONDS,
                 )
-            )
-        if self._pager is not None:
-            event = messages.pager_event(alert, numbers, context)
-            if event is None:
-                skipped.append(
-                    Delivery(
-                        "pager",
-                        self._pager.url,
-                        True,
-                        f"nothing sent: a {alert.state} transition neither triggers nor resolves an incident",
-                        skipped=True,
-                    )
-                )
+
+            builders.append(("chat", chat_topic, chat))
+        if pager is not None:
+
+            def page() -> Outbound | Delivery:
+                event = messages.pager_event(alert, numbers, context)
+                if event is None:
+                    nothing = f"nothing sent: a {alert.state} transition neither triggers nor resolves an incident"
+                    return Delivery("pager", pager.url, True, nothing, skipped=True)
+                return pager.message(event)
+
+            builders.append(("pager", pager.url, page))
+
+        outbound: list[Outbound] = []
+        settled: list[Delivery] = []
+        for channel, target, build in builders:
+            try:
+                item = build()
+            except Exception as error:
+                logger.exception("Could not format the %s message", channel)
+                why = f"could not format the message: {type(error).__name__}"
+                settled.append(Delivery(channel, target, False, why))
+                continue
+            if isinstance(item, Delivery):
+                settled.append(item)
             else:
-                outbound.append(self._pager.message(event))
-        return outbound, skipped
+                outbound.append(item)
+        return outbound, settled
 
 
 _CHANNEL_ORDER: Final = {"email": 0, "chat": 1, "pager": 2}

@@ -6,7 +6,6 @@ botocore does log the secret's body at DEBUG, redacted."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -20,20 +19,12 @@ from tests.notify_support import (
     ROUTING_KEY,
     ROUTING_KEY_SECRET,
     NotifyWorld,
+    cold_notifier,  # noqa: F401 - an autouse fixture
     fresh,
     invoke,
     notify_world,
     pager,  # noqa: F401 - a fixture
 )
-
-
-@pytest.fixture(autouse=True)
-def _cold_notifier() -> Iterator[None]:
-    from queue_stats import notify
-
-    notify._runtime = None
-    yield
-    notify._runtime = None
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ PagerDuty keeping incidents by dedup_key."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -16,7 +15,7 @@ from queue_stats.errors import NotifyError
 from symbee_sim.local_aws import MotoServer, free_port
 from symbee_sim.pagerduty import FakePagerDuty
 from tests.conftest import FakeLambdaContext
-from tests.fixtures import event
+from tests.fixtures import QUEUE_NUMBERS, event
 from tests.notify_support import (
     NAME_A,
     NAME_B,
@@ -26,6 +25,7 @@ from tests.notify_support import (
     ROUTING_KEY,
     ROUTING_KEY_SECRET,
     NotifyWorld,
+    cold_notifier,  # noqa: F401 - an autouse fixture
     contributor,
     fresh,
     invoke,
@@ -34,26 +34,6 @@ from tests.notify_support import (
     put_health,
     put_queue_numbers,
 )
-
-A_NUMBERS = {
-    n.METRIC_ITEMS_IN_QUEUE: 5,
-    n.METRIC_OLDEST_ITEM_AGE: 420,
-    n.METRIC_AGENTS_AVAILABLE: 0,
-    n.METRIC_AGENTS_STAFFED: 26,
-    n.METRIC_AGENTS_WORKING: 11,
-    n.METRIC_AGENTS_IN_ERROR: 0,
-    n.METRIC_QUEUE_OPEN: 1,
-}
-
-
-@pytest.fixture(autouse=True)
-def _cold_notifier() -> Iterator[None]:
-    """Each test starts as a cold container: no cached clients or routing key."""
-    from queue_stats import notify
-
-    notify._runtime = None
-    yield
-    notify._runtime = None
 
 
 @pytest.fixture
@@ -108,7 +88,7 @@ def test_health_alarm_pages_critical_keyed_on_the_alarm(world: NotifyWorld) -> N
 
 def test_the_email_names_state_environment_queue_and_title_with_the_numbers_now(world: NotifyWorld) -> None:
     # Given the queue's numbers in CloudWatch
-    put_queue_numbers(QUEUE_A, NAME_A, A_NUMBERS)
+    put_queue_numbers(QUEUE_A, NAME_A, QUEUE_NUMBERS)
     put_health({n.METRIC_POLL_SUCCEEDED: 1})
     # When its ALARM is notified
     invoke(queue_event("queue_alarm"))

@@ -12,21 +12,12 @@ from queue_stats import messages
 from queue_stats import names as n
 from queue_stats.alerts import Alert, Queue, parse_event
 from queue_stats.readings import Numbers, Reading
-from tests.fixtures import event
+from tests.fixtures import QUEUE_NUMBERS, event
 
 NOW = datetime(2026, 9, 23, 19, 55, tzinfo=UTC)
 CONTEXT = messages.MessageContext(environment="prod")
-QUEUE_VALUES = {
-    n.METRIC_ITEMS_IN_QUEUE: 5,
-    n.METRIC_OLDEST_ITEM_AGE: 420,
-    n.METRIC_AGENTS_AVAILABLE: 0,
-    n.METRIC_AGENTS_STAFFED: 26,
-    n.METRIC_AGENTS_WORKING: 11,
-    n.METRIC_AGENTS_IN_ERROR: 0,
-    n.METRIC_QUEUE_OPEN: 1,
-}
 HEALTHY = Numbers(
-    queue={metric: Reading(value, NOW) for metric, value in QUEUE_VALUES.items()},
+    queue={metric: Reading(value, NOW) for metric, value in QUEUE_NUMBERS.items()},
     poll=Reading(1, NOW),
     last_success=NOW,
 )
