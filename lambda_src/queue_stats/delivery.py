@@ -188,6 +188,7 @@ class SnsMessage:
         subject: str | None = None,
         attributes: dict[str, str] | None = None,
         min_attempt_seconds: float,
+        fifo_ids: tuple[str, str] | None = None,
     ) -> None:
         self._client = client
         self._channel = channel
@@ -196,6 +197,9 @@ class SnsMessage:
         self._subject = subject
         self._attributes = attributes or {}
         self._min_attempt_seconds = min_attempt_seconds
+        # A FIFO topic: (MessageGroupId, MessageDeduplicationId). SNS itself drops a second copy
+        # with the same deduplication id within 5 minutes, so an unanswered attempt can be repeated.
+        self._fifo_ids = fifo_ids
 
     @property
     def channel(self) -> str:
@@ -220,6 +224,8 @@ class SnsMessage:
         request: dict[str, Any] = {"TopicArn": self._topic_arn, "Message": self._message}
         if self._subject is not None:
             request["Subject"] = self._subject
+        if self._fifo_ids is not None:
+            request["MessageGroupId"], request["MessageDeduplicationId"] = self._fifo_ids
         if self._attributes:
             request["MessageAttributes"] = {
                 name: {"DataType": "String", "StringValue": value} for name, value in self._attributes.items()
@@ -236,7 +242,10 @@ class SnsMessage:
             raise Retryable(f"could not connect to SNS: {_first_line(error)}") from None
         except BotoCoreError as error:
             # A read timeout or a dropped connection after the request went out: SNS may have
-            # published it. Sending again could deliver it twice, so this channel stops here.
+            # published it. Sending again could deliver it twice, so this channel stops here
+            # (unless the topic deduplicates).
+            if self._fifo_ids is not None:
+                raise Retryable(f"no answer from SNS ({_first_line(error)}); the FIFO topic drops a repeat") from None
             raise ChannelFailed(
                 f"no answer from SNS ({_first_line(error)}); not retried, as SNS may have delivered it"
             ) from None

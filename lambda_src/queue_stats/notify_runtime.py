@@ -8,6 +8,7 @@ AWS_REGION and AWS_ENDPOINT_URL through boto3's own configuration chain.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -253,6 +254,7 @@ class NotifyRuntime:
                     message=mail.body,
                     attributes=attributes,
                     min_attempt_seconds=SNS_MIN_ATTEMPT_SECONDS,
+                    fifo_ids=_fifo_ids(topic, alert, "email"),
                 )
 
             builders.append(("email", topic, email))
@@ -267,6 +269,7 @@ class NotifyRuntime:
                     message=json.dumps(messages.chat(alert, numbers, context), ensure_ascii=False),
                     attributes=attributes,
                     min_attempt_seconds=SNS_MIN_ATTEMPT_SECONDS,
+                    fifo_ids=_fifo_ids(chat_topic, alert, "chat"),
                 )
 
             builders.append(("chat", chat_topic, chat))
@@ -313,6 +316,16 @@ def _attributes(alert: Alert, context: messages.MessageContext) -> dict[str, str
     if alert.no_data:
         attributes["noData"] = "true"
     return attributes
+
+
+def _fifo_ids(topic_arn: str, alert: Alert, channel: str) -> tuple[str, str] | None:
+    """For a FIFO topic: one message group per (alarm, queue), in order, and one deduplication id
+    per transition, so a transition EventBridge delivers twice is published once."""
+    if not topic_arn.endswith(".fifo"):
+        return None
+    when = alert.changed_at.isoformat() if alert.changed_at else ""
+    transition = "|".join((channel, messages.dedup_key(alert), alert.state, when))
+    return messages.thread_id(alert), hashlib.sha256(transition.encode()).hexdigest()
 
 
 def _as_given(text: str) -> Queue:

@@ -350,3 +350,23 @@ def test_a_transition_makes_the_calls_the_readme_prices(world: NotifyWorld, monk
     assert first == Counter({"GetMetricData": 1, "Publish": 2, "GetSecretValue": 1})
     assert calls == Counter({"GetMetricData": 1, "Publish": 2})
     assert world.pager.requests == 2
+
+
+def test_a_fifo_topic_publishes_a_transition_delivered_twice_once(
+    world: NotifyWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given email going to a FIFO topic (delivered to a FIFO queue)
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="alerts.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="alerts-inbox.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    monkeypatch.setenv(n.ENV_NOTIFY_TOPIC_ARN, topic)
+    # When EventBridge delivers one transition twice
+    transition = queue_event("queue_alarm")
+    for _ in range(2):
+        _, error = invoke(transition)
+        assert error is None, error
+    # Then the FIFO topic published it once
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(received) == 1

@@ -185,3 +185,30 @@ def test_an_sns_refusal_is_final_and_named() -> None:
 def test_an_sns_read_timeout_is_not_retried_as_it_may_have_published() -> None:
     with pytest.raises(ChannelFailed, match="not retried, as SNS may have delivered it"):
         sns_message(FakeSns(ReadTimeoutError(endpoint_url="https://sns"))).attempt(10)
+
+
+def test_a_fifo_topic_gets_group_and_deduplication_ids() -> None:
+    client = FakeSns()
+    message = SnsMessage(
+        client,
+        channel="email",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:alerts.fifo",
+        message="body",
+        min_attempt_seconds=4.25,
+        fifo_ids=("group", "dedup"),
+    )
+    message.attempt(10)
+    assert (client.calls[0]["MessageGroupId"], client.calls[0]["MessageDeduplicationId"]) == ("group", "dedup")
+
+
+def test_an_unanswered_publish_to_a_fifo_topic_is_retried_as_sns_drops_the_repeat() -> None:
+    message = SnsMessage(
+        FakeSns(ReadTimeoutError(endpoint_url="https://sns")),
+        channel="email",
+        topic_arn="arn:aws:sns:us-east-1:123456789012:alerts.fifo",
+        message="body",
+        min_attempt_seconds=4.25,
+        fifo_ids=("group", "dedup"),
+    )
+    with pytest.raises(Retryable, match="the FIFO topic drops a repeat"):
+        message.attempt(10)

@@ -12,15 +12,10 @@ from queue_stats import messages
 from queue_stats import names as n
 from queue_stats.alerts import Alert, Queue, parse_event
 from queue_stats.readings import Numbers, Reading
-from tests.fixtures import QUEUE_NUMBERS, event
-
-NOW = datetime(2026, 9, 23, 19, 55, tzinfo=UTC)
-CONTEXT = messages.MessageContext(environment="prod")
-HEALTHY = Numbers(
-    queue={metric: Reading(value, NOW) for metric, value in QUEUE_NUMBERS.items()},
-    poll=Reading(1, NOW),
-    last_success=NOW,
-)
+from tests.fixtures import event
+from tests.notify_examples import AS_OF as NOW
+from tests.notify_examples import CONTEXT
+from tests.notify_examples import NUMBERS as HEALTHY  # the queue's numbers, the poller healthy
 
 
 def alert(name: str = "queue_alarm", **changes: Any) -> Alert:
