@@ -10,7 +10,6 @@ import json
 import boto3
 import pytest
 
-from queue_stats import names as n
 from symbee_sim.local_aws import MotoServer
 from symbee_sim.pagerduty import FakePagerDuty
 from tests.faults.harness import Outcome, Watch
@@ -101,8 +100,3 @@ def test_notify_test_at_debug(
     assert code == 0, captured.err[-2000:]
     assert "pager" in captured.out
     assert '"SecretString": "[redacted]"' in caplog.text  # the DEBUG output that could have leaked is there
-
-
-def test_the_routing_key_is_not_an_environment_value(world: NotifyWorld) -> None:
-    assert world.env[n.ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID] == ROUTING_KEY_SECRET
-    assert all(ROUTING_KEY not in value for value in world.env.values())
