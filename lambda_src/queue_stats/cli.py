@@ -10,6 +10,8 @@ import argparse
 import json
 import logging
 import os
+import re
+import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -101,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_config_flags(discover)
     discover.add_argument("--json", action="store_true", help="print the queues as JSON")
     discover.set_defaults(run=_cmd_discover)
+
+    _add_notify_test(commands)
 
     simulate = commands.add_parser("simulate", help="serve the local Symbee API simulator on 127.0.0.1")
     simulate.set_defaults(run=_cmd_simulate)
@@ -270,6 +274,154 @@ def _print_summary(result: PollResult, stream: TextIO) -> None:
 
 def _color(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+# --- notify-test: the notifier's fire drill ----------------------------------------------------------
+
+# Flags that override one of the notifier's environment variables: (flag, variable, help).
+_NOTIFY_OVERRIDES: tuple[tuple[str, str, str], ...] = (
+    ("--environment", n.ENV_ENVIRONMENT, "Symbee Connect environment name"),
+    ("--namespace", n.ENV_METRICS_NAMESPACE, f"CloudWatch namespace (default {n.DEFAULT_NAMESPACE})"),
+    ("--notify-topic-arn", n.ENV_NOTIFY_TOPIC_ARN, "SNS topic for email"),
+    ("--chat-topic-arn", n.ENV_CHAT_TOPIC_ARN, "SNS topic for chat (Amazon Q Developer)"),
+    ("--pagerduty-secret-id", n.ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID, "Secrets Manager id of the routing key"),
+    ("--pagerduty-url", n.ENV_PAGERDUTY_EVENTS_URL, f"Events API v2 URL (default {n.DEFAULT_PAGERDUTY_EVENTS_URL})"),
+    ("--dashboard-url", n.ENV_DASHBOARD_URL, "link put in every message"),
+    ("--runbook-url", n.ENV_RUNBOOK_URL, "link base for 'what to do'"),
+)
+DEFAULT_STACK_PREFIX = "SymbeeQueueStats"  # the stack's default `stackName`
+DEFAULT_DRILL_ALARM = "oldestItemAge"
+
+
+def _add_notify_test(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from queue_stats.alarm_catalog import KINDS  # noqa: PLC0415 - only this command needs it
+
+    drill = commands.add_parser(
+        "notify-test",
+        help="send a clearly marked TEST notification through every configured channel",
+        description=(
+            "Sends a TEST transition of one alarm for one queue through every channel the notifier is "
+            "configured with (email, chat, pager), with the queue's real numbers, and prints where each "
+            "went. Configured by the notifier's environment variables, or by --stack."
+        ),
+    )
+    group = drill.add_argument_group("configuration (each overrides its environment variable)")
+    for flag, variable, text in _NOTIFY_OVERRIDES:
+        group.add_argument(flag, dest=variable, metavar=variable, help=text)
+    drill.add_argument("--queue", help="the queue's name or id (required for a queue alarm)")
+    drill.add_argument(
+        "--stack",
+        help=f"read the settings of this deployed stack's notifier (output {n.OUTPUT_NOTIFIER_FUNCTION_NAME})",
+    )
+    drill.add_argument(
+        "--alarm",
+        choices=[kind.key for kind in KINDS],
+        default=DEFAULT_DRILL_ALARM,
+        help=f"which alarm the test is for (default {DEFAULT_DRILL_ALARM})",
+    )
+    drill.add_argument(
+        "--resolve", action="store_true", help="send the TEST OK instead: resolves the test incident the pager opened"
+    )
+    drill.set_defaults(run=_cmd_notify_test)
+
+
+def _cmd_notify_test(args: argparse.Namespace) -> int:
+    from queue_stats.alarm_catalog import BY_KEY  # noqa: PLC0415 - boto3 only when a command needs it
+    from queue_stats.notify_runtime import NotifyRuntime  # noqa: PLC0415
+    from queue_stats.settings import NotifierSettings  # noqa: PLC0415
+
+    kind = BY_KEY[args.alarm]
+    if kind.per_queue and not (args.queue or "").strip():
+        raise ConfigError(f"--queue is required for the {kind.key} alarm (a queue name or id)")
+    environ: dict[str, str] = dict(os.environ)
+    if args.stack:
+        environ.update(_stack_notifier_environment(args.stack))
+    overrides = {variable: getattr(args, variable) for _, variable, _ in _NOTIFY_OVERRIDES}
+    settings = NotifierSettings.from_env({**environ, **{k: v for k, v in overrides.items() if v is not None}})
+    if not settings.channels:
+        raise ConfigError(
+            f"no channel is configured: set {n.ENV_NOTIFY_TOPIC_ARN}, {n.ENV_CHAT_TOPIC_ARN} or "
+            f"{n.ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID} (or name a deployed stack with --stack)"
+        )
+    runtime = NotifyRuntime.create(settings)
+    queue = None
+    if kind.per_queue:
+        queue, note = runtime.find_queue(args.queue)
+        if note:
+            print(note, file=sys.stderr)
+    stack = args.stack or f"{DEFAULT_STACK_PREFIX}-{_stack_suffix(settings.environment)}"
+    outcome = runtime.drill(queue, kind, alarm_name=f"{stack}-{kind.name}", resolve=args.resolve)
+
+    out = sys.stdout
+    state = "OK" if args.resolve else "ALARM"
+    about = f"{queue.display_name} ({settings.environment})" if queue else settings.environment
+    print(f"TEST {state} for {about}, alarm {stack}-{kind.name}:", file=out)
+    good, bad = _marks(out)
+    for delivery in outcome.deliveries:
+        mark = good if delivery.ok else bad
+        print(f"{mark} {delivery.channel:<5}  {delivery.target}  {' '.join(delivery.detail.split())}", file=out)
+    numbers = outcome.numbers
+    if numbers is not None:
+        as_of = f" (as of {numbers.as_of:%H:%M} UTC)" if numbers.as_of else ""
+        read = f"read from CloudWatch{as_of}" if numbers.unavailable is None else f"unavailable: {numbers.unavailable}"
+        print(f"numbers: {read}", file=out)
+    if not args.resolve and settings.pagerduty_routing_key_secret_id and not outcome.failed:
+        resolve = " ".join(_drill_command(args))
+        print(f"The test incident stays open until you resolve it: {resolve} --resolve", file=out)
+    if outcome.failed:
+        failed = ", ".join(d.channel for d in outcome.failed)
+        return _fail(f"{len(outcome.failed)} of {len(outcome.deliveries)} channel(s) failed: {failed}", EXIT_FAILED)
+    return EXIT_OK
+
+
+def _stack_notifier_environment(stack: str) -> dict[str, str]:
+    """The notifier function's environment variables in a deployed stack, read with the caller's
+    credentials: the stack's output names the function, its configuration holds the variables."""
+    import boto3  # noqa: PLC0415 - only this command needs it
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        stacks = boto3.client("cloudformation").describe_stacks(StackName=stack).get("Stacks", [])
+        outputs = {o.get("OutputKey"): o.get("OutputValue") for o in (stacks[0].get("Outputs", []) if stacks else [])}
+        function = outputs.get(n.OUTPUT_NOTIFIER_FUNCTION_NAME)
+        if not function:
+            raise ConfigError(
+                f"stack {stack!r} has no output {n.OUTPUT_NOTIFIER_FUNCTION_NAME}: deploy a version with the notifier"
+            )
+        configuration = boto3.client("lambda").get_function_configuration(FunctionName=function)
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        raise QueueStatsError(
+            f"could not read the notifier's settings from stack {stack!r}: "
+            f"{detail.get('Code', 'error')}: {detail.get('Message', '')}"
+        ) from None
+    except BotoCoreError as error:
+        raise QueueStatsError(f"could not read the notifier's settings from stack {stack!r}: {error}") from None
+    variables = configuration.get("Environment", {}).get("Variables", {})
+    return {str(k): str(v) for k, v in variables.items()}
+
+
+def _stack_suffix(environment: str) -> str:
+    """The stack name's environment part, as the stack writes it (infra/config.py)."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", environment).strip("-") or "env"
+
+
+def _drill_command(args: argparse.Namespace) -> list[str]:
+    words = [PROG, "notify-test", "--alarm", args.alarm]
+    if args.queue:
+        words += ["--queue", shlex.quote(args.queue)]
+    if args.stack:
+        words += ["--stack", shlex.quote(args.stack)]
+    return words
+
+
+def _marks(stream: TextIO) -> tuple[str, str]:
+    """✓ and ✗ where the terminal can print them, else plain words."""
+    try:
+        "✓✗".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return "OK  ", "FAIL"
+    return "✓", "✗"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,3 +33,7 @@ class ResponseError(QueueStatsError):
 
 class PublishError(QueueStatsError):
     """One or more requests to the metrics backend failed for good."""
+
+
+class NotifyError(QueueStatsError):
+    """The notifier could not deliver a transition on one or more channels; the message names them."""

@@ -180,3 +180,11 @@ LOG_POLL_FAILED: Final = "Poll failed:"
 # --- the Lambda entry point ---------------------------------------------------------------------
 HANDLER: Final = "queue_stats.handler.lambda_handler"
 NOTIFY_HANDLER: Final = "queue_stats.notify.lambda_handler"
+
+# --- the notifier (CONTRACT.md, "The notifier") -------------------------------------------------
+# The events it handles: the stack's EventBridge rule matches these, the notifier parses them.
+EVENT_SOURCE_CLOUDWATCH: Final = "aws.cloudwatch"
+DETAIL_TYPE_CONTRIBUTOR_STATE_CHANGE: Final = "CloudWatch Alarm Contributor State Change"  # one queue
+DETAIL_TYPE_ALARM_STATE_CHANGE: Final = "CloudWatch Alarm State Change"  # the poller-health alarms
+# The stack output naming the notifier function; `notify-test --stack` reads its settings from it.
+OUTPUT_NOTIFIER_FUNCTION_NAME: Final = "NotifierFunctionName"

@@ -217,3 +217,88 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# --- the notifier --------------------------------------------------------------------------------
+# An SNS topic ARN, in any partition (aws, aws-cn, aws-us-gov); FIFO topics end in ".fifo".
+_TOPIC_ARN_RE = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+
+
+@dataclass(frozen=True)
+class NotifierSettings:
+    """The notifier's settings (CONTRACT.md, "The notifier"); every channel is optional."""
+
+    environment: str
+    namespace: str
+    notify_topic_arn: str | None  # email: messages people read
+    chat_topic_arn: str | None  # Amazon Q Developer custom notifications
+    pagerduty_routing_key_secret_id: str | None  # None: no paging
+    pagerduty_events_url: str
+    dashboard_url: str | None  # None: derived from the alarm's name and region
+    runbook_url: str | None  # None: the "what to do" steps travel inline
+    skip_idle_queues: bool  # the poller leaves idle queues out: a queue that stops reporting may be idle
+    routing_key_max_age_seconds: int
+    aws_region: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> NotifierSettings:
+        """Parse and validate; raises ConfigError naming the first bad variable."""
+        namespace = _get(env, n.ENV_METRICS_NAMESPACE) or n.DEFAULT_NAMESPACE
+        if not _NAMESPACE_RE.fullmatch(namespace) or namespace.startswith("AWS/"):
+            raise ConfigError(
+                f"{n.ENV_METRICS_NAMESPACE}={namespace!r} is not a valid CloudWatch namespace "
+                "(1-255 of A-Z a-z 0-9 . - _ / # :, not starting with AWS/)"
+            )
+        pagerduty_url = _get(env, n.ENV_PAGERDUTY_EVENTS_URL) or n.DEFAULT_PAGERDUTY_EVENTS_URL
+        # The routing key travels in the body: the same rule as the Symbee API's URL.
+        _check_url(n.ENV_PAGERDUTY_EVENTS_URL, pagerduty_url, loopback_http_only=True)
+        return cls(
+            environment=_header_value(n.ENV_ENVIRONMENT, _dimension_value(env, n.ENV_ENVIRONMENT)),
+            namespace=namespace,
+            notify_topic_arn=_topic_arn(env, n.ENV_NOTIFY_TOPIC_ARN),
+            chat_topic_arn=_topic_arn(env, n.ENV_CHAT_TOPIC_ARN),
+            pagerduty_routing_key_secret_id=_get(env, n.ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID) or None,
+            pagerduty_events_url=pagerduty_url,
+            dashboard_url=_link(env, n.ENV_DASHBOARD_URL),
+            runbook_url=_link(env, n.ENV_RUNBOOK_URL),
+            skip_idle_queues=_boolean(env, n.ENV_SKIP_IDLE_QUEUES, default=False),
+            routing_key_max_age_seconds=n.DEFAULT_API_KEY_MAX_AGE_SECONDS,
+            aws_region=_get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION") or None,
+        )
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The configured channels, in the order they are reported."""
+        configured = (
+            ("email", self.notify_topic_arn),
+            ("chat", self.chat_topic_arn),
+            ("pager", self.pagerduty_routing_key_secret_id),
+        )
+        return tuple(name for name, value in configured if value)
+
+
+def _topic_arn(env: Mapping[str, str], name: str) -> str | None:
+    value = _get(env, name)
+    if value and not _TOPIC_ARN_RE.fullmatch(value):
+        raise ConfigError(f"{name}={value!r} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)")
+    return value or None
+
+
+def _link(env: Mapping[str, str], name: str) -> str | None:
+    """A link put in messages: it must open from a phone, so an absolute http(s) URL."""
+    value = _get(env, name)
+    if value:
+        _check_url(name, value, loopback_http_only=False)
+    return value or None
+
+
+def _check_url(name: str, url: str, *, loopback_http_only: bool) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigError(f"{name}={url!r} is not a valid URL") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigError(f"{name}={url!r} is not an absolute http(s) URL")
+    if loopback_http_only and parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(f"{name} must use https (http is allowed only for localhost)")
