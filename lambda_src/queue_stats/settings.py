@@ -196,20 +196,6 @@ def _otlp_endpoint(env: Mapping[str, str]) -> str | None:
     return url or None
 
 
-def _check_url(name: str, url: str) -> None:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - parsing the port is the check: "h:abc" raises here, not at every poll
-    except ValueError:
-        raise ConfigError(f"{name}={url!r} is not a valid URL") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"{name}={url!r} is not an http(s) URL")
-    # Plain HTTP would send the API key (or the metrics and their signed requests) in clear text;
-    # it is allowed only to this machine (the local simulator, a local OTLP receiver).
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(f"{name} must use https (http is allowed only for localhost)")
-
-
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -292,7 +278,9 @@ def _link(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _check_url(name: str, url: str, *, loopback_http_only: bool) -> None:
+def _check_url(name: str, url: str, *, loopback_http_only: bool = True) -> None:
+    """An absolute http(s) URL. With `loopback_http_only`, plain HTTP only to this machine: the API
+    key, the routing key or signed metrics must never cross a network in clear text."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port is the check

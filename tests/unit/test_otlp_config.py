@@ -60,7 +60,7 @@ def test_an_https_endpoint_or_plain_http_to_this_machine_is_accepted(url: str) -
     ("url", "problem"),
     [
         ("http://monitoring.us-east-1.amazonaws.com/v1/metrics", "must use https"),
-        ("ftp://example.com/v1/metrics", "is not an http(s) URL"),
+        ("ftp://example.com/v1/metrics", "is not an absolute http(s) URL"),
         ("https://host:port/v1/metrics", "is not a valid URL"),
     ],
 )
