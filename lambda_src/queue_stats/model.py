@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_stats import names as n
+from queue_stats import rules
 from queue_stats.errors import ResponseError
-from queue_stats.rules import dimension_value as dimension_value  # re-exported: metrics.py imports it here
 from queue_stats.rules import queue_id_fits
 
 # Largest integer a double (CloudWatch's value type) holds exactly; anything above is not a count.
@@ -26,6 +26,7 @@ MIN_POSITIVE_VALUE = 2.0**-360
 # such field must not fail the whole answer.
 _MAX_INT_DIGITS = 20
 MAX_DIMENSION_VALUE = n.MAX_DIMENSION_VALUE
+dimension_value = rules.dimension_value  # one rule with the stack's synth checks (rules.py)
 # Marks a field absent from the record (distinct from an explicit null).
 _MISSING: Any = object()
 
