@@ -6,7 +6,6 @@ against what CloudWatch accepts. `infra/config.py` puts them in the environment'
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,7 +15,8 @@ from typing import Annotated, Any, Final
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, create_model
 
 from infra.config_types import Bool, Check, Loc, Model, Number, Whole, between, located
-from queue_stats import names, rules
+from infra.config_values import QueueId
+from queue_stats import names
 
 
 class AlarmKind(StrEnum):
@@ -173,19 +173,6 @@ _ALARMS: Final = TypeAdapter(ALARMS_SHAPE)
 _QueueAlarms = _alarms_input("QueueAlarms", QUEUE_ALARM_KINDS)
 
 
-def queue_id_problem(queue_id: str) -> str | None:
-    if not queue_id or queue_id != queue_id.strip():
-        return f"queue id '{queue_id}' is empty or has surrounding spaces"
-    # Commas separate ids in SYMBEE_QUEUE_IDS; quotes, backslashes and control characters would
-    # break out of (or be ambiguous in) the quoted literals of alarm queries.
-    if "," in queue_id or re.search(r"['\"\\\x00-\x1f\x7f]", queue_id):
-        return f"queue id '{queue_id}' must not contain commas, quotes, backslashes or control characters"
-    if not rules.queue_id_fits(queue_id):
-        return f"queue id '{queue_id[:40]}...' is over CloudWatch's {names.MAX_DIMENSION_VALUE}-character limit"
-    return None
-
-
-QueueId = Annotated[str, Check(lambda q: queue_id_problem(q) is None, lambda q: queue_id_problem(q) or "")]
 OVERRIDES_SHAPE = dict[QueueId, _QueueAlarms]  # type: ignore[valid-type]
 _OVERRIDES: Final = TypeAdapter(OVERRIDES_SHAPE)
 
