@@ -267,6 +267,9 @@ def test_new_keys_default_to_what_the_runtime_does_when_unset() -> None:
     assert load(MINIMAL).metrics_insights_alarm_quota == 200
 
 
+ITEMS_AND_OPEN = (names.METRIC_ITEMS_IN_QUEUE, names.METRIC_QUEUE_OPEN)
+
+
 @pytest.mark.parametrize(
     ("given", "resolved"),
     [
