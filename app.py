@@ -11,8 +11,8 @@ from infra.config import ConfigError, load_config
 from infra.stack import build_app
 
 
-def main() -> None:
-    app = cdk.App()
+def main(app: cdk.App | None = None) -> None:
+    app = app or cdk.App()
     try:
         config = load_config(app.node.try_get_context)
     except ConfigError as error:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aws_cdk as cdk
 import jsonschema
 import pytest
 from pydantic import ValidationError
@@ -611,3 +612,42 @@ def test_the_shipped_cdk_json_satisfies_the_schema(schema: jsonschema.protocols.
 )
 def test_the_schema_flags_what_synth_refuses(schema: jsonschema.protocols.Validator, context: dict[str, Any]) -> None:
     assert not schema.is_valid({"context": context})
+
+
+# --- what app.py prints ---------------------------------------------------------------------------
+def run_app(context: dict[str, Any], tmp_path: Any) -> None:
+    """app.py's main() on an app holding `context`, as `cdk synth` passes it."""
+    import app
+
+    app.main(cdk.App(context=context, outdir=str(tmp_path / "cdk.out")))
+
+
+@pytest.mark.slow
+def test_synth_says_in_one_line_which_alarms_the_metric_selection_leaves_out(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given cdk.json with a metric selection that leaves out OldestItemAge
+    context = {**cdk_json_context(), "metrics": WITHOUT_AGE}
+
+    # When the app synthesizes
+    run_app(context, tmp_path)
+
+    # Then it says so in exactly one line on stderr (jsii may warn about Node there too), and the
+    # stack has no such alarm
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if "alarms not created" in line]
+    assert line.startswith("Note: alarms not created because 'metrics' does not publish what they read")
+    assert "prod: oldestItemAge" in line
+    template = json.loads((tmp_path / "cdk.out" / "SymbeeQueueStats-prod.template.json").read_text())
+    names_made = [
+        r["Properties"]["AlarmName"] for r in template["Resources"].values() if "AlarmName" in r.get("Properties", {})
+    ]
+    assert "SymbeeQueueStats-prod-OldestItemAge" not in names_made
+
+
+def test_a_bad_context_stops_the_app_with_one_line_per_problem(tmp_path: Any) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run_app({**MINIMAL, "pollRateMinutes": 0, "symbeeRegion": "mars"}, tmp_path)
+    assert str(stopped.value.code).splitlines() == [
+        "Configuration error: cdk.json context key 'symbeeRegion': must be one of " + ", ".join(names.SYMBEE_REGIONS),
+        "Configuration error: cdk.json context key 'pollRateMinutes': must be between 1 and 60",
+    ]
