@@ -13,8 +13,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
+from infra import PROJECT_ROOT
 from infra.alarms import MAX_WARM_UP_MINUTES, WARM_UP_MARGIN_MINUTES, Alarms
-from infra.config import AlarmKind, load_config
+from infra.config import AlarmKind, ConfigError, load_config
 from queue_stats import names
 from queue_stats.handler import lambda_handler
 from symbee_sim import SimulatorServer
@@ -294,3 +295,23 @@ def test_an_override_for_a_non_ascii_queue_matches_the_dimension_the_handler_pub
         if d["Name"] == names.DIM_QUEUE_ID
     }
     assert published == set(label_values(override_query, names.DIM_QUEUE_ID))
+
+
+# --- the README's figures -----------------------------------------------------------------------
+def test_the_readmes_window_and_warm_up_figures_are_what_the_stack_does() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    # "at pollRateMinutes 5 and minutes 10: 10 periods, 2 datapoints to alarm"
+    alarm = built({"pollRateMinutes": 5, "alarms": {"itemsInQueue": {"minutes": 10}}})[f"{PREFIX}-ItemsInQueue"]
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (10, 2)
+    assert "at `pollRateMinutes` 5 and `minutes` 10: 10 periods, 2 datapoints" in " ".join(readme.split())
+    # "pollRateMinutes 7 takes minutes up to 175 for a queue alarm and 1,435 for a poller alarm"
+    for kind, most in (("itemsInQueue", 175), ("pollerErrors", 1435)):
+        assert built({"pollRateMinutes": 7, "alarms": {kind: {"minutes": most}}})
+        with pytest.raises(ConfigError):
+            built({"pollRateMinutes": 7, "alarms": {kind: {"minutes": most + 1}}})
+    assert "So `pollRateMinutes` 7 takes `minutes` up to 175 for a queue alarm and 1,435" in " ".join(readme.split())
+    # "(15 minutes by default)"
+    warm_up = built({})[f"{PREFIX}-PollFailed"]["WarmUpConfiguration"]["WarmUpPeriodDurationInMinutes"]
+    assert f"plus {WARM_UP_MARGIN_MINUTES} minutes have passed ({warm_up} minutes by default)" in " ".join(
+        readme.split()
+    )
