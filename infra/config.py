@@ -30,7 +30,19 @@ from infra.config_alarms import (
     AlarmWindow,
     QueueOverride,
 )
-from infra.config_types import Bool, InputShape, Model, Whole, as_list, as_object, between, blank, located, problem
+from infra.config_types import (
+    Bool,
+    InputShape,
+    Model,
+    ReadOnly,
+    Whole,
+    as_list,
+    as_object,
+    between,
+    blank,
+    located,
+    problem,
+)
 from infra.config_values import LOG_RETENTION_DAYS
 from queue_stats import names
 
@@ -162,6 +174,7 @@ class EnvironmentConfig(Model):
     alarms: Annotated[
         Mapping[AlarmKind, AlarmSettings],
         BeforeValidator(alarms_part.resolve_alarms),
+        ReadOnly(),
         InputShape(alarms_part.ALARMS_SHAPE),
     ] = Field(
         {},  # the validator resolves it to every alarm's settings

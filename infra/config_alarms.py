@@ -14,7 +14,7 @@ from typing import Annotated, Any, Final
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, create_model
 
-from infra.config_types import Bool, Check, Loc, Model, Number, Whole, between, located
+from infra.config_types import Bool, Check, Loc, Model, Number, ReadOnly, Whole, between, located
 from infra.config_values import QueueId
 from queue_stats import names
 
@@ -182,7 +182,7 @@ class QueueOverride(Model):
 
     model_config = ConfigDict(validate_by_name=True)  # built by the validator, not read from cdk.json
     queue_id: str
-    alarms: Mapping[AlarmKind, AlarmSettings]
+    alarms: Annotated[Mapping[AlarmKind, AlarmSettings], ReadOnly()]
 
 
 def _settings(base: AlarmSettings, given: Model) -> AlarmSettings:

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Final
 
 from pydantic import (
@@ -199,6 +200,17 @@ def each(rule: Callable[[str], str | None]) -> Check:
         return next((p for p in map(rule, values) if p is not None), None)
 
     return Check(lambda vs: first_problem(vs) is None, lambda vs: first_problem(vs) or "")
+
+
+class ReadOnly:
+    """A validated mapping handed out as a read-only view (pydantic builds a dict), dumped as one."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            MappingProxyType,
+            handler(source),
+            serialization=core_schema.wrap_serializer_function_ser_schema(lambda value, dump: dump(dict(value))),
+        )
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: typing hashes annotations
