@@ -11,13 +11,15 @@ from infra.config import ConfigError, load_config
 from infra.stack import build_app
 
 
-def main() -> None:
-    app = cdk.App()
+def main(app: cdk.App | None = None) -> None:
+    app = app or cdk.App()
     try:
         config = load_config(app.node.try_get_context)
     except ConfigError as error:
-        # One line the operator can act on, instead of a traceback through jsii.
-        sys.exit(f"Configuration error: {error}")
+        # One line per problem the operator can act on, instead of a traceback through jsii.
+        sys.exit("\n".join(f"Configuration error: {problem}" for problem in (error, *error.others)))
+    for note in config.notes:
+        print(note, file=sys.stderr)
     build_app(app, config)
     app.synth()
 

@@ -23,6 +23,12 @@ README_ANCHOR: Final = "README.md#when-an-alarm-fires"
 GREATER_OR_EQUAL: Final = "GreaterThanOrEqualToThreshold"
 LESS_THAN: Final = "LessThanThreshold"
 LAMBDA_NAMESPACE: Final = "AWS/Lambda"
+# "No successful poll" treats missing data as breaching, so before the first poll lands it would
+# page. Its warm-up holds it in INSUFFICIENT_DATA until its window holds data (early end, the
+# default), or at most this long past one window plus two poll intervals when nothing arrives:
+# enough for the rest of the deploy and the first cold start.
+WARM_UP_MARGIN_MINUTES: Final = 10
+MAX_WARM_UP_MINUTES: Final = 2880  # CloudWatch's limit
 
 
 @dataclass(frozen=True)
@@ -112,16 +118,14 @@ class Alarms(Construct):
         self._config = config
         self._alarm_actions = list(alarm_actions)
         self._ok_actions = list(ok_actions)
-        self._period = config.poll_rate_minutes * 60
         self.alarms: list[cloudwatch.CfnAlarm] = []
 
         for kind in QUEUE_ALARM_KINDS:
-            settings = config.alarms[kind]
-            if settings.enabled:
-                self._queue_alarm(kind, settings, exclude=config.overridden_queue_ids(kind))
+            if config.is_active(kind):
+                self._queue_alarm(kind, config.alarms[kind], exclude=config.overridden_queue_ids(kind))
         for override in config.queue_overrides:
             for kind, settings in override.alarms.items():
-                if settings.enabled:
+                if config.is_active(kind, settings):
                     self._queue_alarm(kind, settings, only_queue=override.queue_id)
 
         health_dimensions = {
@@ -130,10 +134,12 @@ class Alarms(Construct):
             AlarmKind.POLLER_THROTTLES: (LAMBDA_NAMESPACE, "FunctionName", function.function_name),
         }
         for kind in HEALTH_ALARM_KINDS:
-            settings = config.alarms[kind]
-            if settings.enabled:
+            if config.is_active(kind):
                 namespace, dimension, value = health_dimensions[kind]
-                self._health_alarm(kind, settings, namespace=namespace, dimension=(dimension, value))
+                alarm = self._health_alarm(kind, config.alarms[kind], namespace=namespace, dimension=(dimension, value))
+                if kind is AlarmKind.POLL_FAILED:
+                    # Its warm-up starts when it is created: not before the function that ends it.
+                    alarm.node.add_dependency(function)
 
     def _queue_alarm(
         self,
@@ -164,19 +170,27 @@ class Alarms(Construct):
                 cloudwatch.CfnAlarm.MetricDataQueryProperty(
                     id="q1",
                     expression=query,
-                    period=self._period,
+                    period=self._config.alarm_window(kind, settings.minutes).period_seconds,
                     return_data=True,
                 )
             ],
-            # A queue that stops reporting is the poll-failure alarm's business, not this one's.
+            # A queue that stops reporting is the poll-failure alarm's business, not this one's;
+            # and with polls less often than every minute, the minutes between polls hold no data.
             treat_missing_data="notBreaching",
         )
 
     def _health_alarm(
         self, kind: AlarmKind, settings: AlarmSettings, *, namespace: str, dimension: tuple[str, str]
-    ) -> None:
+    ) -> cloudwatch.CfnAlarm:
         spec = SPECS[kind]
-        self._add(
+        window = self._config.alarm_window(kind, settings.minutes)
+        warm_up = None
+        if kind is AlarmKind.POLL_FAILED:
+            minutes = window.minutes + 2 * self._config.poll_rate_minutes + WARM_UP_MARGIN_MINUTES
+            warm_up = cloudwatch.CfnAlarm.WarmUpConfigurationProperty(
+                warm_up_period_duration_in_minutes=min(minutes, MAX_WARM_UP_MINUTES)
+            )
+        return self._add(
             f"{kind.pascal_name}Alarm",
             kind,
             settings,
@@ -186,10 +200,11 @@ class Alarms(Construct):
             metric_name=spec.metric,
             dimensions=[cloudwatch.CfnAlarm.DimensionProperty(name=dimension[0], value=dimension[1])],
             statistic=spec.statistic,
-            period=self._period,
+            period=window.period_seconds,
             # No datapoint from the poller means no poll happened: that is the failure itself.
             # No Lambda error datapoints simply means no errors.
             treat_missing_data="breaching" if kind is AlarmKind.POLL_FAILED else "notBreaching",
+            warm_up=warm_up,
         )
 
     def _add(
@@ -207,11 +222,12 @@ class Alarms(Construct):
         dimensions: Sequence[cloudwatch.CfnAlarm.DimensionProperty] | None = None,
         statistic: str | None = None,
         period: int | None = None,
-    ) -> None:
+        warm_up: cloudwatch.CfnAlarm.WarmUpConfigurationProperty | None = None,
+    ) -> cloudwatch.CfnAlarm:
         spec = SPECS[kind]
         config = self._config
-        periods = config.evaluation_periods(settings.minutes)
-        meaning = spec.meaning.format(threshold=settings.threshold, minutes=periods * config.poll_rate_minutes)
+        window = config.alarm_window(kind, settings.minutes)
+        meaning = spec.meaning.format(threshold=settings.threshold, minutes=window.minutes)
         description = " ".join(
             part
             for part in (
@@ -231,8 +247,8 @@ class Alarms(Construct):
             ok_actions=self._ok_actions or None,
             comparison_operator=spec.comparison,
             threshold=settings.threshold,
-            evaluation_periods=periods,
-            datapoints_to_alarm=periods,
+            evaluation_periods=window.evaluation_periods,
+            datapoints_to_alarm=window.datapoints_to_alarm,
             treat_missing_data=treat_missing_data,
             metrics=metrics,
             namespace=namespace,
@@ -240,5 +256,7 @@ class Alarms(Construct):
             dimensions=dimensions,
             statistic=statistic,
             period=period,
+            warm_up_configuration=warm_up,
         )
         self.alarms.append(alarm)
+        return alarm

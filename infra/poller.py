@@ -129,22 +129,6 @@ class Poller(Construct):
             )
         )
 
-        environment = {
-            names.ENV_COMPANY_CODE: config.company_code,
-            names.ENV_ENVIRONMENT: config.environment,
-            names.ENV_REGION: config.symbee_region,
-            names.ENV_API_KEY_SECRET_ID: config.secret_id,
-            names.ENV_SECRETS_REGION: secret_region,
-            names.ENV_INCLUDE_AMAZON_QUEUES: "true" if config.include_amazon_queues else "false",
-            names.ENV_METRICS_NAMESPACE: config.metrics_namespace,
-        }
-        if config.api_url is not None:
-            environment[names.ENV_API_URL] = config.api_url
-        if config.queue_ids:
-            environment[names.ENV_QUEUE_IDS] = ",".join(config.queue_ids)
-        if config.api_key_max_age_seconds is not None:
-            environment[names.ENV_API_KEY_MAX_AGE_SECONDS] = str(config.api_key_max_age_seconds)
-
         self.function = lambda_.Function(
             self,
             "Function",
@@ -157,7 +141,8 @@ class Poller(Construct):
             timeout=TIMEOUT,
             role=self.role,
             log_group=self.log_group,
-            environment=environment,
+            # Built by the config, which also checks it fits Lambda's 4 KB at synth.
+            environment=config.poller_environment(stack_region=stack.region),
             # A failed poll is not retried: the next scheduled poll is the retry, and a late one
             # would publish stale numbers.
             retry_attempts=0,

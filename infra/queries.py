@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from queue_stats import names
+from queue_stats import names, rules
 
 # CloudWatch rejects a metric data query expression longer than this.
 MAX_EXPRESSION_LENGTH: Final = 2048
+
+
+def label_literal(value: str) -> str:
+    """`value` as a quoted Metrics Insights label value matching the dimension the poller
+    publishes: the runtime's escaping to ASCII first (`Zürich` is stored as `Z\\xfcrich`), then
+    the query language's own backslash escapes for backslashes and quotes."""
+    published = rules.dimension_value(value)
+    return "'" + published.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def queue_alarm_query(
@@ -26,13 +34,14 @@ def queue_alarm_query(
     only_queue: str | None = None,
     exclude_queues: Sequence[str] = (),
 ) -> str:
-    """A multi-time-series query: one contributor per (QueueId, QueueName) of `environment`."""
-    conditions = [f"{names.DIM_ENVIRONMENT} = '{environment}'"]
+    """A multi-time-series query: one contributor per (QueueId, QueueName) of `environment`. Queue
+    ids are given as configured (the API's ids); the query holds them as published."""
+    conditions = [f"{names.DIM_ENVIRONMENT} = {label_literal(environment)}"]
     if only_queue is not None:
-        conditions.append(f"{names.DIM_QUEUE_ID} = '{only_queue}'")
-    conditions += [f"{names.DIM_QUEUE_ID} != '{queue_id}'" for queue_id in exclude_queues]
+        conditions.append(f"{names.DIM_QUEUE_ID} = {label_literal(only_queue)}")
+    conditions += [f"{names.DIM_QUEUE_ID} != {label_literal(queue_id)}" for queue_id in exclude_queues]
     schema = f'SCHEMA("{namespace}", {", ".join(names.QUEUE_DIMENSIONS)})'
-    # Not SQL: a CloudWatch query whose literals config.py has checked for quotes and backslashes.
+    # Not SQL: a CloudWatch query whose label values are escaped above.
     select = f"SELECT {function}({metric}) FROM {schema}"  # noqa: S608
     where = " AND ".join(conditions)
     # A multi-time-series alarm needs GROUP BY (one contributor per group) and ORDER BY (which

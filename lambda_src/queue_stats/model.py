@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_stats import names as n
+from queue_stats import rules
 from queue_stats.errors import ResponseError
+from queue_stats.rules import queue_id_fits
 
 # Largest integer a double (CloudWatch's value type) holds exactly; anything above is not a count.
 MAX_VALUE = 2**53
@@ -24,6 +26,7 @@ MIN_POSITIVE_VALUE = 2.0**-360
 # such field must not fail the whole answer.
 _MAX_INT_DIGITS = 20
 MAX_DIMENSION_VALUE = n.MAX_DIMENSION_VALUE
+dimension_value = rules.dimension_value  # one rule with the stack's synth checks (rules.py)
 # Marks a field absent from the record (distinct from an explicit null).
 _MISSING: Any = object()
 
@@ -108,7 +111,7 @@ def _parse_record(index: int, record: object, problems: list[Problem]) -> QueueS
         problems.append(Problem(index, None, "queueInfo", reason))
         return None
     queue_id = info.get("queueId")
-    if not isinstance(queue_id, str) or not queue_id.strip() or len(_ascii(queue_id)) > MAX_DIMENSION_VALUE:
+    if not isinstance(queue_id, str) or not queue_id.strip() or not queue_id_fits(queue_id):
         problems.append(Problem(index, None, "queueInfo.queueId", _id_reason(queue_id)))
         return None
 
@@ -163,28 +166,6 @@ def _parse_record(index: int, record: object, problems: list[Problem]) -> QueueS
         open_state=state if isinstance(state, str) else None,
         values=values,
     )
-
-
-def dimension_value(text: str) -> str:
-    """`text` as CloudWatch can store it in a dimension: printable ASCII only (PutMetricData
-    refuses the whole request for one non-ASCII or control character). Others become Python-style
-    escapes (`Zürich` -> `Z\\xfcrich`), so distinct names stay distinct; then cut to the limit."""
-    return _ascii(text)[:MAX_DIMENSION_VALUE]
-
-
-def _ascii(text: str) -> str:
-    if text.isascii() and text.isprintable():
-        return text
-    return "".join(char if " " <= char <= "~" else _escape(char) for char in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
 
 
 def _number_problem(value: object, *, whole: bool) -> str | None:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from queue_stats import names as n
 from queue_stats.errors import ConfigError
+from queue_stats.rules import is_header_value
 
 # CloudWatch: namespaces are 1-255 of these characters and may not start with "AWS/".
 _NAMESPACE_RE = re.compile(n.NAMESPACE_PATTERN)
@@ -122,7 +123,7 @@ def _required(env: Mapping[str, str], name: str) -> str:
 def _header_value(name: str, value: str) -> str:
     """These values travel as HTTP headers (and the environment as a CloudWatch dimension): both
     carry printable ASCII only."""
-    if not (value.isascii() and value.isprintable()):
+    if not is_header_value(value):
         raise ConfigError(
             f"{name}={value!r} must be printable ASCII (it is sent as an HTTP header and used as a "
             "CloudWatch dimension)"

@@ -110,8 +110,9 @@ def test_override_gets_its_own_alarm_and_leaves_the_fleet_alarm(custom_synth: Sy
         f"SELECT MAX(OldestItemAge) FROM {SCHEMA} WHERE Environment = 'prod' "
         "AND QueueId != 'email-customer-care' GROUP BY QueueId, QueueName ORDER BY MAX() DESC"
     )
-    assert fleet["Metrics"][0]["Period"] == 300
-    assert (fleet["Threshold"], fleet["EvaluationPeriods"], fleet["DatapointsToAlarm"]) == (120, 2, 2)
+    # Multi-time-series alarms take 60 s periods: 10 minutes of them, breaching in both polls.
+    assert fleet["Metrics"][0]["Period"] == 60
+    assert (fleet["Threshold"], fleet["EvaluationPeriods"], fleet["DatapointsToAlarm"]) == (120, 10, 2)
 
     own = by_name["CallCenter-prod-OldestItemAge-email-customer-care"]
     assert own["Metrics"][0]["Expression"] == (
@@ -119,7 +120,7 @@ def test_override_gets_its_own_alarm_and_leaves_the_fleet_alarm(custom_synth: Sy
         "AND QueueId = 'email-customer-care' GROUP BY QueueId, QueueName ORDER BY MAX() DESC"
     )
     # The override's threshold; its other fields come from the environment's setting.
-    assert (own["Threshold"], own["EvaluationPeriods"]) == (3600, 2)
+    assert (own["Threshold"], own["EvaluationPeriods"]) == (3600, 10)
 
 
 def test_override_can_switch_an_alarm_off_for_one_queue(custom_synth: Synth) -> None:
