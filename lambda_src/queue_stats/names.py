@@ -165,4 +165,7 @@ METRIC_PROFILES: Final = {PROFILE_ALL: QUEUE_METRIC_NAMES, PROFILE_ESSENTIAL: ES
 
 # --- the Lambda entry point ---------------------------------------------------------------------
 HANDLER: Final = "queue_stats.handler.lambda_handler"
+# The poller function's memory: the stack deploys it and `cost` prices its GB-seconds
+# (tests/infra/test_cost_config.py checks the two agree).
+POLLER_MEMORY_MB: Final = 512
 NOTIFY_HANDLER: Final = "queue_stats.notify.lambda_handler"
