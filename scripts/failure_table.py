@@ -20,6 +20,4 @@ from scripts.readme_section import main  # noqa: E402
 from tests.faults.registry import END, START, render  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(
-        main(description=__doc__.splitlines()[0], script=Path(__file__).name, start=START, end=END, render=render)
-    )
+    sys.exit(main(description=__doc__.splitlines()[0], script=Path(__file__).name, start=START, end=END, render=render))

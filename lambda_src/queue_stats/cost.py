@@ -297,15 +297,16 @@ NOTIFIER_METRICS_READ: Final = 9  # one GetMetricData of the queue's current num
 NOTIFIER_PUBLISHES: Final = 2  # the email topic and the chat topic
 NOTIFIER_LOG_BYTES: Final = 1_500
 
-# The stack's defaults where no cdk.json is given (tests/infra/test_cost_config.py checks them
-# against the stack): the four per-queue alarms and the metric each reads, and the three health
-# alarms (standard alarms on one metric each).
-DEFAULT_QUEUE_ALARM_METRICS: Final = (
-    n.METRIC_OLDEST_ITEM_AGE,
-    n.METRIC_ITEMS_IN_QUEUE,
-    n.METRIC_UNATTENDED_ITEMS,
-    n.METRIC_AGENTS_IN_ERROR,
-)
+# The stack's per-queue alarms by their cdk.json key, and the metric each reads; the three health
+# alarms are standard alarms on one metric each. Kept here so pricing needs neither the CDK nor
+# Node; tests/infra/test_cost_config.py checks both against the stack's alarm definitions.
+QUEUE_ALARM_METRICS: Final = {
+    "oldestItemAge": n.METRIC_OLDEST_ITEM_AGE,
+    "itemsInQueue": n.METRIC_ITEMS_IN_QUEUE,
+    "unattendedItems": n.METRIC_UNATTENDED_ITEMS,
+    "agentsInError": n.METRIC_AGENTS_IN_ERROR,
+}
+DEFAULT_QUEUE_ALARM_METRICS: Final = tuple(QUEUE_ALARM_METRICS.values())
 DEFAULT_HEALTH_ALARMS: Final = 3
 DEFAULT_EMAIL_SUBSCRIBERS: Final = 1
 

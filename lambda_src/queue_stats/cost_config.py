@@ -12,34 +12,39 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from queue_stats import names as n
-from queue_stats.cost import QueueAlarm, Setup
+from queue_stats.cost import QUEUE_ALARM_METRICS, QueueAlarm, Setup
 from queue_stats.errors import ConfigError
 
 
 def setups_from_cdk_json(path: Path) -> list[Setup]:
     """Every environment of the cdk.json at `path`; ConfigError naming what is wrong."""
     context = _context(path)
-    load_config, metric_of, queue_kinds, health_kinds = _infra(path)
+    config = _infra_config(path)
     try:
-        app = load_config(context.get)
+        app = config.load_config(context.get)
     except ValueError as error:  # the loader's ConfigError (and pydantic's) name the key
         raise ConfigError(f"{path}: {error}") from None
-    return [setup_from_environment(env, metric_of, queue_kinds, health_kinds) for env in app.environments]
+    return [
+        setup_from_environment(env, config.QUEUE_ALARM_KINDS, config.HEALTH_ALARM_KINDS) for env in app.environments
+    ]
 
 
-def setup_from_environment(env: Any, metric_of: Callable[[Any], str], queue_kinds: Any, health_kinds: Any) -> Setup:
+def setup_from_environment(env: Any, queue_kinds: Iterable[Any], health_kinds: Iterable[Any]) -> Setup:
     """One loaded environment as the cost model sees it."""
     queue_alarms = []
     for kind in queue_kinds:
+        metric = QUEUE_ALARM_METRICS.get(str(kind.value))
+        if metric is None:
+            raise ConfigError(f"cost does not know the alarm '{kind.value}' yet: add it to cost.QUEUE_ALARM_METRICS")
         own = [o.alarms[kind] for o in env.queue_overrides if kind in o.alarms]
         queue_alarms.append(
             QueueAlarm(
-                metric=metric_of(kind),
+                metric=metric,
                 fleet=bool(env.alarms[kind].enabled),
                 excluded=len(own),
                 own=sum(bool(settings.enabled) for settings in own),
@@ -74,19 +79,16 @@ def _context(path: Path) -> Mapping[str, Any]:
     return context
 
 
-def _infra(path: Path) -> tuple[Callable[[Callable[[str], Any]], Any], Callable[[Any], str], Any, Any]:
-    """The stack's loader, and which metric each alarm reads, from the checkout beside `path`."""
+def _infra_config(path: Path) -> Any:
+    """The stack's configuration module, from the checkout beside `path` (or the path)."""
     folder = str(path.resolve().parent)
     if folder not in sys.path:
         sys.path.append(folder)
     try:
-        config = importlib.import_module("infra.config")
-        alarms = importlib.import_module("infra.alarms")
+        return importlib.import_module("infra.config")
     except ImportError as error:
         raise ConfigError(
             f"--config needs the project's source checkout (its infra/ package, beside {path.name}), which is "
             f"not importable here ({error}); give the settings as flags instead (--metrics, --skip-idle, "
             "--poll-rate-minutes)"
         ) from None
-    specs = alarms.SPECS
-    return config.load_config, lambda kind: str(specs[kind].metric), config.QUEUE_ALARM_KINDS, config.HEALTH_ALARM_KINDS
