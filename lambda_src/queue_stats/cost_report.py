@@ -81,7 +81,8 @@ def render_options_text(
             f"  {label:<{width}}" + "".join(f"  {f'{usd(e.total)} ({usd(e.per_queue)}/queue)':>22}" for e in cells)
         )
     out.append("")
-    out.append(free_tier_sentence(table[0][0].estimate))
+    # The free tier is worth most where the most is used: the largest count, every metric.
+    out.append(free_tier_sentence(max((row[0].estimate for row in table), key=lambda e: e.free_tier)))
     out.append("One count (--queues 100) shows every line item; --json for scripts.")
     return "\n".join(out)
 
