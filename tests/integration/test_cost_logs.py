@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 
-import queue_stats.handler as lambda_module
 from queue_stats import cost
 from queue_stats.handler import lambda_handler
 from tests.conftest import FakeLambdaContext
@@ -18,24 +16,15 @@ DEPLOYED_NAME = "SymbeeQueueStats-prod-PollerFunction1A2B3C4D-AbCdEfGhIjKl"
 DEPLOYED_ARN = f"arn:aws:lambda:ap-southeast-2:123456789012:function:{DEPLOYED_NAME}"
 
 
-@pytest.fixture
-def handler_logs() -> Iterator[io.StringIO]:
-    handler = lambda_module.logger.registered_handler
-    stream = io.StringIO()
-    original = handler.setStream(stream)
-    yield stream
-    handler.setStream(original)
-
-
 @pytest.mark.usefixtures("poller_env")
-def test_a_polls_log_line_fits_the_bytes_cost_prices(handler_logs: io.StringIO) -> None:
+def test_a_polls_log_line_fits_the_bytes_cost_prices(lambda_logs: io.StringIO) -> None:
     # Given a deployed function's name and ARN
     context = FakeLambdaContext(function_name=DEPLOYED_NAME, invoked_function_arn=DEPLOYED_ARN)
     # When it polls twice (a cold start, then a warm poll)
     lambda_handler({}, context)
     lambda_handler({}, context)
     # Then each poll writes one line no longer than priced, and not far shorter
-    lines = handler_logs.getvalue().splitlines()
+    lines = lambda_logs.getvalue().splitlines()
     assert len(lines) == 2
     sizes = [len(line.encode()) + 1 for line in lines]  # + the newline
     assert max(sizes) <= cost.POLL_LOG_LINE_BYTES
