@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install test pytest lint format demo synth deploy diff bench audit clean
+.PHONY: install test pytest lint format demo synth deploy diff bench audit clean cost
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -52,6 +52,12 @@ demo: $(PY_STAMP)
 ## bench: the performance benchmark (prints a table; not a test)
 bench: $(PY_STAMP)
 	$(BIN)/python scripts/bench.py
+
+## cost: the monthly AWS cost of the cdk.json in force: by option for 10, 100 and 1,000 queues, or every
+## line item for one count (make cost QUEUES=250); COST_ARGS="--metrics essential --skip-idle ..."
+QUEUES ?= 10,100,1000
+cost: $(PY_STAMP)
+	$(BIN)/symbee-queue-stats cost --config cdk.json --queues $(QUEUES) $(COST_ARGS)
 
 ## synth / diff / deploy: the CDK stacks (one per environment in cdk.json); CDK_ARGS="-c key=value"
 synth: install $(WHEELS_STAMP)

@@ -33,66 +33,67 @@ MAX_WARM_UP_MINUTES: Final = 2880  # CloudWatch's limit
 
 @dataclass(frozen=True)
 class AlarmSpec:
-    """What an alarm watches and how it is explained to the person it pages."""
+    """How the stack evaluates an alarm and describes it; its title and metric are the runtime
+    catalog's (`queue_stats.alarm_catalog`), which the notifier and the README read too."""
 
-    title: str  # also the README subsection under "When an alarm fires"
-    metric: str
+    kind: AlarmKind
     statistic: str  # a Metrics Insights function for queue alarms, a CloudWatch statistic otherwise
     comparison: str
     meaning: str  # formatted with threshold and minutes
 
+    @property
+    def title(self) -> str:
+        return self.kind.catalog.title
+
+    @property
+    def metric(self) -> str:
+        return self.kind.catalog.metric
+
 
 SPECS: Final = {
     AlarmKind.OLDEST_ITEM_AGE: AlarmSpec(
-        title="Oldest item too old",
-        metric=names.METRIC_OLDEST_ITEM_AGE,
+        kind=AlarmKind.OLDEST_ITEM_AGE,
         statistic="MAX",
         comparison=GREATER_OR_EQUAL,
         meaning="The oldest interaction waiting in a queue has waited {threshold:g} seconds or more "
         "for {minutes} minutes.",
     ),
     AlarmKind.ITEMS_IN_QUEUE: AlarmSpec(
-        title="Too many items waiting",
-        metric=names.METRIC_ITEMS_IN_QUEUE,
+        kind=AlarmKind.ITEMS_IN_QUEUE,
         statistic="MIN",
         comparison=GREATER_OR_EQUAL,
         meaning="{threshold:g} or more interactions have been waiting in a queue for {minutes} minutes.",
     ),
     AlarmKind.UNATTENDED_ITEMS: AlarmSpec(
-        title="Work waiting with no agent available",
-        metric=names.METRIC_UNATTENDED_ITEMS,
+        kind=AlarmKind.UNATTENDED_ITEMS,
         statistic="MIN",
         comparison=GREATER_OR_EQUAL,
         meaning="A queue that is not closed has had {threshold:g} or more interactions waiting and "
         "zero agents available for {minutes} minutes.",
     ),
     AlarmKind.AGENTS_IN_ERROR: AlarmSpec(
-        title="Agents in error",
-        metric=names.METRIC_AGENTS_IN_ERROR,
+        kind=AlarmKind.AGENTS_IN_ERROR,
         statistic="MIN",
         comparison=GREATER_OR_EQUAL,
         meaning="{threshold:g} or more agents of a queue have been in an error state (for example a "
         "missed contact) for {minutes} minutes.",
     ),
     AlarmKind.POLL_FAILED: AlarmSpec(
-        title="No successful poll",
-        metric=names.METRIC_POLL_SUCCEEDED,
+        kind=AlarmKind.POLL_FAILED,
         statistic="Minimum",
         comparison=LESS_THAN,
         meaning="The poller has not completed a successful poll for {minutes} minutes, so the queue "
         "metrics and alarms are blind.",
     ),
     AlarmKind.POLLER_ERRORS: AlarmSpec(
-        title="Poller errors",
-        metric="Errors",
+        kind=AlarmKind.POLLER_ERRORS,
         statistic="Sum",
         comparison=GREATER_OR_EQUAL,
         meaning="The poller function ended with an error at least {threshold:g} time(s) per poll "
         "period for {minutes} minutes.",
     ),
     AlarmKind.POLLER_THROTTLES: AlarmSpec(
-        title="Poller throttled",
-        metric="Throttles",
+        kind=AlarmKind.POLLER_THROTTLES,
         statistic="Sum",
         comparison=GREATER_OR_EQUAL,
         meaning="Lambda refused to run the poller at least {threshold:g} time(s) per poll period for "

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, create_mode
 
 from infra.config_types import Bool, Check, Loc, Model, Number, ReadOnly, Whole, between, located
 from infra.config_values import QueueId
-from queue_stats import names
+from queue_stats import alarm_catalog
 
 
 class AlarmKind(StrEnum):
@@ -36,12 +36,14 @@ class AlarmKind(StrEnum):
         return self.value[0].upper() + self.value[1:]
 
     @property
+    def catalog(self) -> alarm_catalog.AlarmKind:
+        """What the runtime (the notifier) and the README know of this alarm: title, metric, steps."""
+        return alarm_catalog.BY_KEY[self.value]
+
+    @property
     def metric(self) -> str | None:
         """The per-queue metric this alarm reads, None for the poller-health alarms."""
-        from infra.alarms import SPECS  # noqa: PLC0415 - alarms.py imports this module
-
-        metric = SPECS[self].metric
-        return metric if metric in names.QUEUE_METRIC_NAMES else None
+        return self.catalog.metric if self.catalog.per_queue else None
 
 
 # Per-queue alarms are Metrics Insights alarms (one contributor per queue) and accept overrides.

@@ -1,6 +1,7 @@
 """Keeps a generated block of README.md, between two HTML-comment markers, in step with the code
-it is rendered from. The scripts that render one block each (failure_table.py, dashboard_doc.py)
-share this command line: print the block, `--write` it into README.md, or `--check` it."""
+it is rendered from. The scripts that render one block each (failure_table.py, dashboard_doc.py,
+cost_table.py, notify_examples.py) share this command line: print the block, `--write` it into
+README.md, or `--check` it."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ from pathlib import Path
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def replaced(text: str, *, start: str, end: str, block: str) -> str:
-    """`text` with the part between `start` and `end` replaced by `block`."""
+def section(text: str, *, start: str, end: str) -> str:
+    """What stands between the markers now, without the newlines next to them."""
     if start not in text or end not in text:
         raise SystemExit(f"{README.name} has no {start} ... {end} markers")
+    return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def replaced(text: str, *, start: str, end: str, block: str) -> str:
+    """`text` with the part between `start` and `end` replaced by `block`."""
+    section(text, start=start, end=end)  # both markers present
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
     return f"{before}{start}\n{block}\n{end}{after}"

@@ -1,4 +1,4 @@
-"""The `symbee-queue-stats` command line: poll, watch, discover, simulate.
+"""The `symbee-queue-stats` command line: poll, watch, discover, simulate, cost.
 
 Configured by the same environment variables as the Lambda; flags override them. Failures print
 one line to stderr (no traceback) and exit non-zero: 2 for configuration, 1 for anything else.
@@ -9,19 +9,23 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import re
 import shlex
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from queue_stats import cost, cost_report
 from queue_stats import names as n
 from queue_stats.errors import ConfigError, QueueStatsError
 from queue_stats.model import QueueStats
 from queue_stats.poll import PollResult
-from queue_stats.settings import Settings, api_url_for_region
+from queue_stats.settings import Settings, api_url_for_region, parse_publish_metrics
 from queue_stats.table import DEFAULT_OLDEST_WARNING_SECONDS, render_discovery, render_queues
 
 if TYPE_CHECKING:
@@ -105,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     discover.set_defaults(run=_cmd_discover)
 
     _add_notify_test(commands)
+    _add_cost_parser(commands)
 
     simulate = commands.add_parser("simulate", help="serve the local Symbee API simulator on 127.0.0.1")
     simulate.set_defaults(run=_cmd_simulate)
@@ -115,6 +120,60 @@ def _parser() -> argparse.ArgumentParser:
     else:
         add_arguments(simulate)
     return parser
+
+
+def _add_cost_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "cost",
+        help="the monthly AWS cost of a configuration, one line per item",
+        description="The monthly AWS cost of monitoring N queues: one line per item from one table of "
+        f"{cost.REGION} unit prices, a total and a per-queue figure. Settings come from --config (a cdk.json, "
+        "one estimate per environment) or the stack's defaults; the flags below override either.",
+    )
+    parser.add_argument(
+        "--queues",
+        required=True,
+        type=_queue_counts,
+        metavar="N[,N...]",
+        help="queues monitored; several counts (10,100,1000) print the options table instead of the lines",
+    )
+    parser.add_argument("--config", metavar="PATH", help="a cdk.json: price each of its environments as configured")
+    parser.add_argument(
+        "--metrics", metavar="SET", help="all (default), essential, or comma-separated metric names (the metrics key)"
+    )
+    parser.add_argument(
+        "--skip-idle",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="idle queues publish nothing (the skipIdleQueues key)",
+    )
+    parser.add_argument(
+        "--hours-open",
+        type=_hours,
+        default=None,
+        metavar="H",
+        help="hours a day a queue is not idle (default 24; only matters with --skip-idle)",
+    )
+    parser.add_argument(
+        "--poll-rate-minutes", type=_positive_int, default=None, metavar="M", help="minutes between polls (default 1)"
+    )
+    parser.add_argument("--backend", choices=n.METRICS_BACKENDS, default=None, help="the metricsBackend key")
+    parser.add_argument(
+        "--transitions-per-day",
+        type=_non_negative_float,
+        default=cost.DEFAULT_TRANSITIONS_PER_DAY,
+        metavar="T",
+        help=f"alarm transitions a day the notifier handles (default {cost.DEFAULT_TRANSITIONS_PER_DAY:g})",
+    )
+    parser.add_argument(
+        "--poll-seconds",
+        type=_positive_float,
+        default=None,
+        metavar="S",
+        help="billed seconds per poll, from the function's REPORT lines (default: an estimate from the queue count)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    parser.set_defaults(run=_cmd_cost)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
@@ -130,13 +189,39 @@ def _positive_int(text: str) -> int:
     return int(value)
 
 
+def _queue_counts(text: str) -> tuple[int, ...]:
+    counts = tuple(_positive_int(part.strip()) for part in text.split(","))
+    return tuple(dict.fromkeys(counts))
+
+
+def _hours(text: str) -> float:
+    value = _non_negative_float(text)
+    if value > 24:
+        raise argparse.ArgumentTypeError("must be at most 24")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _positive_float(text: str) -> float:
+    value = _finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 
@@ -211,6 +296,10 @@ def _cmd_discover(args: argparse.Namespace) -> int:
         print("(too many to list in queueIds, which Lambda's 4 KB of environment variables must hold:")
         print(" without it every queue is monitored, including ones created later)\n")
     print(json.dumps({"context": context}, indent=2, ensure_ascii=False))
+    setup = cost.Setup(
+        metrics=runtime.settings.publish_metrics, api_key_max_age_seconds=runtime.settings.api_key_max_age_seconds
+    )
+    print(f"\n{cost_report.discovered_cost_line(setup, len(queues))}")
     return EXIT_OK
 
 
@@ -235,6 +324,78 @@ def cdk_context(settings: Settings, queues: Sequence[QueueStats]) -> dict[str, o
     if settings.namespace != n.DEFAULT_NAMESPACE:
         context["metricsNamespace"] = settings.namespace
     return context
+
+
+def _cmd_cost(args: argparse.Namespace) -> int:
+    if args.config is not None:
+        from queue_stats.cost_config import setups_from_cdk_json  # noqa: PLC0415 - needs the checkout's infra/
+
+        setups = setups_from_cdk_json(Path(args.config))
+    else:
+        setups = [cost.Setup()]
+    setups = [_cost_overrides(setup, args) for setup in setups]
+    hours_open = 24.0 if args.hours_open is None else args.hours_open
+    scenario = cost.Scenario(
+        queues=args.queues[0],
+        hours_open=hours_open,
+        transitions_per_day=args.transitions_per_day,
+        poll_seconds=args.poll_seconds,
+    )
+    compared_hours = hours_open if hours_open < 24 else cost.COMPARED_HOURS_OPEN
+    try:
+        if len(args.queues) > 1:
+            return _print_cost_options(setups, scenario, args.queues, compared_hours, as_json=args.json)
+        estimates = [cost.estimate(setup, scenario) for setup in setups]
+        options = cost.compare(setups[0], scenario, hours_open=compared_hours) if len(setups) == 1 else ()
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if args.json:
+        json.dump(cost_report.to_json(estimates, options), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(cost_report.render_text(estimates, options))
+    return EXIT_OK
+
+
+def _print_cost_options(
+    setups: Sequence[cost.Setup], scenario: cost.Scenario, counts: Sequence[int], hours: float, *, as_json: bool
+) -> int:
+    if as_json:
+        tables = [
+            {
+                "name": setup.name,
+                "queues": {
+                    str(count): cost_report.options_json(
+                        cost.compare(setup, replace(scenario, queues=count), hours_open=hours)
+                    )
+                    for count in counts
+                },
+            }
+            for setup in setups
+        ]
+        json.dump(
+            {"region": cost.REGION, "pricesReadOn": cost.PRICES_READ_ON, "environments": tables}, sys.stdout, indent=2
+        )
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print("\n\n".join(cost_report.render_options_text(setup, scenario, counts, hours_open=hours) for setup in setups))
+    return EXIT_OK
+
+
+def _cost_overrides(setup: cost.Setup, args: argparse.Namespace) -> cost.Setup:
+    """Flags given on the command line win over the cdk.json's values, in every environment."""
+    if args.metrics is not None:
+        try:
+            setup = replace(setup, metrics=parse_publish_metrics(args.metrics))
+        except ConfigError as error:
+            raise ConfigError(f"--metrics: {error}") from None
+    if args.skip_idle is not None:
+        setup = replace(setup, skip_idle=args.skip_idle)
+    if args.poll_rate_minutes is not None:
+        setup = replace(setup, poll_rate_minutes=args.poll_rate_minutes)
+    if args.backend is not None:
+        setup = replace(setup, backend=args.backend)
+    return setup
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:

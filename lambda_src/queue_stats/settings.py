@@ -165,6 +165,12 @@ def _queue_ids(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i))  # order kept, duplicates dropped
 
 
+def parse_publish_metrics(value: str) -> tuple[str, ...]:
+    """A PUBLISH_METRICS value (`all`, `essential`, or metric names) as metric names, in the
+    contract's order; ConfigError when it names no metric or an unknown one."""
+    return _publish_metrics({n.ENV_PUBLISH_METRICS: value})
+
+
 def _publish_metrics(env: Mapping[str, str]) -> tuple[str, ...]:
     """`all`, `essential`, or a comma-separated list of per-queue metric names."""
     value = _get(env, n.ENV_PUBLISH_METRICS) or n.PROFILE_ALL

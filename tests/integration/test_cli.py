@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from queue_stats import cost
 from symbee_sim import Fault, SimulatorServer
 from tests.conftest import API_KEY, list_metrics
 
@@ -71,11 +72,22 @@ def test_discover_lists_queues_and_prints_a_cdk_json_snippet(poller_env: dict[st
     assert "email-customer-care" in table
     assert "SMS_PINPOINT" in table
     assert "FORCED_OPEN" in table
-    context = json.loads(snippet)["context"]
+    context = json.JSONDecoder().raw_decode(snippet.strip())[0]["context"]
     assert context["companyCode"] == "abc-gadgets"
     assert context["environment"] == "prod"
     assert len(context["queueIds"]) == 3
     assert list_metrics() == []  # discovering publishes nothing
+
+
+def test_discover_ends_with_the_monthly_cost_of_what_it_found(poller_env: dict[str, str]) -> None:
+    # Given the simulator's three queues and the default settings
+    # When they are discovered
+    result = run(clean_env(poller_env), "discover")
+    # Then the last line prices monitoring them, as `cost --queues 3` would
+    total = cost.estimate(cost.Setup(), cost.Scenario(3)).total
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.startswith(f"Monitoring these 3 queues costs about {cost.usd(total)} a month (all 12 metrics")
+    assert last.endswith("`symbee-queue-stats cost --queues 3` shows each item.")
 
 
 def test_watch_redraws_every_interval_and_stops_after_count(

@@ -6,13 +6,11 @@ import io
 import json
 import logging
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
-import queue_stats.handler as lambda_module
 from queue_stats import names as n
 from queue_stats.errors import ApiError, ApiKeyError, ApiKeyRejected, ConfigError, ResponseError
 from queue_stats.handler import lambda_handler
@@ -20,16 +18,6 @@ from symbee_sim import Fault, SimulatorServer
 from tests.conftest import API_KEY, FakeLambdaContext, list_metrics, read_metrics
 
 ARN = "arn:aws:connect:us-east-1:xxxxx:instance/xxxx-xxxx-xxx-xxxx-xxxxxxx/queue/xxxxx-xxxx-xxxx-xxxx-xxxxxx"
-
-
-@pytest.fixture
-def lambda_logs() -> Iterator[io.StringIO]:
-    """What the handler's JSON logger writes, as Lambda would ship it to CloudWatch Logs."""
-    handler = lambda_module.logger.registered_handler
-    stream = io.StringIO()
-    original = handler.setStream(stream)
-    yield stream
-    handler.setStream(original)
 
 
 def by_queue(points: list) -> dict[str, dict[str, float]]:

@@ -1,0 +1,315 @@
+"""The cost estimate as people and scripts read it: the command line's tables, JSON, the line
+`discover` ends with, and the README's Cost section (scripts/cost_table.py writes it there).
+Pure: everything comes from `queue_stats.cost`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from queue_stats import cost as c
+from queue_stats import names as n
+from queue_stats.cost import (
+    COMPARED_HOURS_OPEN,
+    Estimate,
+    Line,
+    Option,
+    Price,
+    Scenario,
+    Setup,
+    compare,
+    describe,
+    estimate,
+    minutes,
+    number,
+    usd,
+)
+
+
+# --- the command line ---------------------------------------------------------------------------------
+def render_text(estimates: Sequence[Estimate], options: Sequence[Option] = ()) -> str:
+    """The line items of each environment, a total, a per-queue figure, then the notes."""
+    out: list[str] = []
+    for est in estimates:
+        out.append(
+            f"{est.setup.name}: {est.scenario.queues:,} queues, {describe(est.setup)}"
+            + (f", {est.scenario.hours_open:g} h a day busy" if est.setup.skip_idle else "")
+        )
+        rows = [("item", "quantity", "unit price", "monthly")]
+        rows += [(line.item, _quantity(line), line.price.short, _money(line)) for line in est.lines]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            out.append(f"  {row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]:>9}")
+        out.append(f"  {'total' + (' (known items)' if est.unknown else ''):<{sum(widths) + 4}}  {usd(est.total):>9}")
+        out.append(
+            f"  {'per queue' + (' (known items)' if est.unknown else ''):<{sum(widths) + 4}}  {usd(est.per_queue):>9}"
+        )
+        if est.unknown:
+            out.append(f"  Not priced (unknown): {', '.join(est.unknown)}.")
+        out.append(f"  {free_tier_sentence(est)}")
+        out.append("")
+    if len(estimates) > 1:
+        out.append(f"All {len(estimates)} environments: {usd(sum(e.total for e in estimates))} a month.")
+        out.append("")
+    if options:
+        out.append(f"Options for {options[0].estimate.scenario.queues:,} queues (other settings as above):")
+        width = max(len(o.label) for o in options)
+        for option in options:
+            out.append(
+                f"  {option.label:<{width}}  {usd(option.estimate.total):>10} a month  "
+                f"{usd(option.estimate.per_queue):>7} per queue"
+            )
+        out.append("")
+    out.append("Assumptions:")
+    out += [f"- {note}" for note in estimates[0].assumptions]
+    return "\n".join(out)
+
+
+def render_options_text(
+    setup: Setup, scenario: Scenario, counts: Iterable[int], *, hours_open: float = COMPARED_HOURS_OPEN
+) -> str:
+    """The options table for several queue counts: monthly total and per queue."""
+    counts = tuple(counts)
+    table = [compare(setup, replace(scenario, queues=count), hours_open=hours_open) for count in counts]
+    labels = [option.label for option in table[0]]
+    width = max(len(label) for label in labels)
+    out = [f"{setup.name}: monthly cost by option, polled every {minutes(setup.poll_rate_minutes)}"]
+    out.append(f"  {'':<{width}}" + "".join(f"  {f'{count:,} queues':>22}" for count in counts))
+    for row, label in enumerate(labels):
+        cells = [table[col][row].estimate for col in range(len(counts))]
+        out.append(
+            f"  {label:<{width}}" + "".join(f"  {f'{usd(e.total)} ({usd(e.per_queue)}/queue)':>22}" for e in cells)
+        )
+    out.append("")
+    # The free tier is worth most where the most is used: the largest count, every metric.
+    out.append(free_tier_sentence(max((row[0].estimate for row in table), key=lambda e: e.free_tier)))
+    out.append("One count (--queues 100) shows every line item; --json for scripts.")
+    return "\n".join(out)
+
+
+def to_json(estimates: Sequence[Estimate], options: Sequence[Option] = ()) -> dict[str, object]:
+    """The estimate for scripts: every line with its unit price and source."""
+    return {
+        "region": c.REGION,
+        "pricesReadOn": c.PRICES_READ_ON,
+        "environments": [_estimate_json(e) for e in estimates],
+        "total": round(sum(e.total for e in estimates), 2),
+        "options": options_json(options),
+        "assumptions": list(estimates[0].assumptions) if estimates else [],
+    }
+
+
+def options_json(options: Iterable[Option]) -> list[dict[str, object]]:
+    return [
+        {"option": o.label, "total": round(o.estimate.total, 2), "perQueue": round(o.estimate.per_queue, 4)}
+        for o in options
+    ]
+
+
+def free_tier_sentence(est: Estimate) -> str:
+    if est.free_tier < 0.005:
+        return "Free tier: nothing here falls within it."
+    return (
+        f"Free tier: not counted; if the account does not use it elsewhere it could take off up to "
+        f"{usd(est.free_tier)} ({', '.join(est.free_tier_items)})."
+    )
+
+
+def discovered_cost_line(setup: Setup, queues: int) -> str:
+    """What `discover` ends with: the monthly cost of monitoring the queues it found."""
+    if queues == 0:
+        return "Monitoring no queues costs only the poller's fixed items: `symbee-queue-stats cost --queues 1`."
+    est = estimate(setup, Scenario(queues))
+    line = f"Monitoring these {queues:,} queues costs about {usd(est.total)} a month ({describe(setup)})"
+    if setup.metrics != tuple(n.METRIC_PROFILES[n.PROFILE_ESSENTIAL]):
+        essential = estimate(replace(setup, metrics=tuple(n.METRIC_PROFILES[n.PROFILE_ESSENTIAL])), Scenario(queues))
+        line += f', {usd(essential.total)} with "metrics": "essential"'
+    return f"{line}; `{n.PRODUCT} cost --queues {queues}` shows each item."
+
+
+def _quantity(line: Line) -> str:
+    unit = line.unit[:-1] if line.quantity == 1 and line.unit.endswith("s") else line.unit
+    return f"{number(line.quantity)} {unit}"
+
+
+def _money(line: Line) -> str:
+    return "unknown" if line.monthly is None else usd(line.monthly)
+
+
+def _estimate_json(est: Estimate) -> dict[str, object]:
+    return {
+        "name": est.setup.name,
+        "queues": est.scenario.queues,
+        "settings": {
+            "metrics": list(est.setup.metrics),
+            "skipIdleQueues": est.setup.skip_idle,
+            "hoursOpen": est.scenario.hours_open,
+            "pollRateMinutes": est.setup.poll_rate_minutes,
+            "metricsBackend": est.setup.backend,
+            "transitionsPerDay": est.scenario.transitions_per_day,
+        },
+        "lines": [
+            {
+                "item": line.item,
+                "quantity": round(line.quantity, 6),
+                "unit": line.unit,
+                "unitPrice": line.price.text,
+                "monthly": None if line.monthly is None else round(line.monthly, 4),
+                "detail": line.detail,
+                "priceSource": line.price.source,
+                "priceChecked": line.price.checked,
+            }
+            for line in est.lines
+        ],
+        "total": round(est.total, 2),
+        "perQueue": round(est.per_queue, 4),
+        "unknown": list(est.unknown),
+        "freeTierCouldSave": round(est.free_tier, 2),
+    }
+
+
+def prices_used(estimates: Iterable[Estimate]) -> tuple[Price, ...]:
+    """The unit prices the estimates use, in table order."""
+    keys = {line.price.key for est in estimates for line in est.lines}
+    return tuple(price for key, price in c.PRICES.items() if key in keys)
+
+
+# --- the README's Cost section ------------------------------------------------------------------------
+README_START = "<!-- cost-table:start -->"
+README_END = "<!-- cost-table:end -->"
+README_LINES_QUEUES = 100  # the queue count the line-by-line table shows
+_OPTION_TITLES = (
+    "every metric (the default)",
+    '`"metrics": "essential"`',
+    '`"metrics": "essential"` and `"skipIdleQueues": true`, queues busy {hours:g} hours a day',
+)
+
+
+def render_readme(setup: Setup | None = None, counts: Sequence[int] = c.README_QUEUE_COUNTS) -> str:
+    """The README's Cost section between its markers: the stack's defaults, generated."""
+    setup = setup or Setup()
+    by_count = {count: compare(setup, Scenario(count)) for count in counts}
+    lines_at = compare(setup, Scenario(README_LINES_QUEUES))
+    default = lines_at[0].estimate
+    polls = c.HOURS_PER_MONTH * 60 / setup.poll_rate_minutes
+    out = [
+        f"What one environment costs a month at {c.REGION} list prices (read {c.PRICES_READ_ON}), polled "
+        f"every {minutes(setup.poll_rate_minutes)} ({c.HOURS_PER_MONTH} hours, {number(polls)} polls), every "
+        f"default alarm, no overrides, {default.scenario.transitions_per_day:g} alarm transitions a day. This "
+        "section is generated from `lambda_src/queue_stats/cost.py` (`python scripts/cost_table.py --write`) and "
+        "a test fails when it is stale; `make cost` prints the same table for the `cdk.json` in force (below).",
+        "",
+        "| what is published | " + " | ".join(f"{count:,} queues" for count in counts) + " |",
+        "| --- |" + " ---: |" * len(counts),
+    ]
+    for row, title in enumerate(_OPTION_TITLES):
+        cells = [by_count[count][row].estimate for count in counts]
+        out.append(
+            f"| {title.format(hours=c.COMPARED_HOURS_OPEN)} | "
+            + " | ".join(f"**{usd(e.total)}** ({usd(e.per_queue)} a queue)" for e in cells)
+            + " |"
+        )
+    metrics_share = _share_of(default, "custom metrics")
+    alarms_share = _share_of(default, "Metrics Insights alarms")
+    out += [
+        "",
+        f"**Custom metrics are {metrics_share:.0%} of the default bill** at {README_LINES_QUEUES} queues, the Metrics "
+        f"Insights alarms {alarms_share:.0%}; both grow with the number of queues, everything else is nearly flat. "
+        + free_tier_sentence(default).replace("Free tier: not counted; if", "The free tier is not counted: if"),
+        "",
+        f"### Line by line, {README_LINES_QUEUES} queues",
+        "",
+        "| item | unit price | " + " | ".join(_short_title(o.label) for o in lines_at) + " |",
+        "| --- | --- |" + " ---: |" * len(lines_at),
+    ]
+    items = list(dict.fromkeys(line.item for o in lines_at for line in o.estimate.lines))
+    for item in items:
+        found = [next((line for line in o.estimate.lines if line.item == item), None) for o in lines_at]
+        price = next(line.price for line in found if line is not None)
+        out.append(
+            f"| {item} | {price.short} | "
+            + " | ".join("—" if line is None else f"{_quantity(line)}: {_money(line)}" for line in found)
+            + " |"
+        )
+    out.append("| **total** | | " + " | ".join(f"**{usd(o.estimate.total)}**" for o in lines_at) + " |")
+    out.append("| per queue | | " + " | ".join(usd(o.estimate.per_queue) for o in lines_at) + " |")
+    notes = list(dict.fromkeys(note for o in lines_at for note in o.estimate.assumptions))
+    out += ["", "Assumptions and what is not known:", ""]
+    out += [f"- {note}" for note in notes]
+    out.append(
+        "- With `metricsBackend` `otel` or `both`, OpenTelemetry ingestion is billed per GB (no per-metric or "
+        "per-request charge) at a price not published where we could read it, and the bytes per data point are "
+        "not measured yet: `cost --backend otel` lists it, and the PromQL alarms, as unknown."
+    )
+    out += _readme_prices(prices_used(o.estimate for o in lines_at))
+    out += _readme_savings(setup, lines_at)
+    out += [
+        "",
+        "### `symbee-queue-stats cost`",
+        "",
+        "```sh",
+        "make cost                    # the cdk.json in force: 10, 100 and 1,000 queues, by option",
+        "make cost QUEUES=250         # every line item for 250 queues, per environment of the cdk.json",
+        "symbee-queue-stats cost --queues 250 --metrics essential --skip-idle --hours-open 12",
+        "symbee-queue-stats cost --queues 250 --poll-seconds 0.4 --transitions-per-day 50 --json",
+        "```",
+        "",
+        "`--config cdk.json` reads each environment's settings through the stack's own loader (so it runs from "
+        "the project's checkout); without it the stack's defaults apply. `--metrics`, `--skip-idle`, "
+        "`--hours-open`, `--poll-rate-minutes` and `--backend` override either, and `--poll-seconds` replaces "
+        "the estimated duration with the `Billed Duration` of the function's `REPORT` log lines. Several "
+        "`--queues` counts print the options table; one prints the lines. `discover` ends with the monthly cost "
+        "of monitoring the queues it found.",
+    ]
+    return "\n".join(out)
+
+
+def _readme_prices(prices: Sequence[Price]) -> list[str]:
+    out = [
+        "",
+        "### Unit prices",
+        "",
+        f"One table in `lambda_src/queue_stats/cost.py`, {c.REGION}. The free tiers are per account and "
+        "shared with everything else in it. *{quoted}*: {means}.".format(quoted=c.QUOTED, means=c.QUOTED_MEANS),
+        "",
+        "| price | unit price | free tier (per account) | source | checked |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for price in prices:
+        free = price.free_text or "none"
+        out.append(f"| {price.name} | {price.text} | {free} | <{price.source}> | {price.checked} |")
+    return out
+
+
+def _readme_savings(setup: Setup, options: Sequence[Option]) -> list[str]:
+    every, essential, idle = (o.estimate for o in options)
+    queues = every.scenario.queues
+    slower = estimate(replace(setup, poll_rate_minutes=5), Scenario(queues))
+    alarm = c.PRICES["insights_alarm"].cost(1) or 0.0
+    return [
+        "",
+        "### Cutting the bill",
+        "",
+        f'- **`"metrics": "essential"`** publishes {len(essential.setup.metrics)} of the '
+        f"{len(every.setup.metrics)} metrics per queue (what the default alarms and the dashboard's first rows "
+        f"read): {usd(every.per_queue)} → {usd(essential.per_queue)} per queue a month at {queues} queues.",
+        f'- **`"skipIdleQueues": true`** also leaves out a queue while it is idle; busy '
+        f"{idle.scenario.hours_open:g} hours a day, {usd(idle.per_queue)} per queue. An idle queue is then not on "
+        "the queue graphs either, and its alarms see no data (not breaching).",
+        f"- **Switch off alarms you do not act on**: each queue alarm costs {usd(alarm)} per queue a month "
+        '(`"alarms": {"agentsInError": {"enabled": false}}`).',
+        "- **Monitor fewer queues**: `queueIds`, or `includeAmazonQueues` `false` (new queues are then not "
+        "picked up by themselves).",
+        f"- A slower `pollRateMinutes` does **not** lower the metric charge (a metric is billed for every hour "
+        f"it receives data), only requests, Lambda and logs: every 5 minutes, {usd(every.total - slower.total)} "
+        f"less at {queues} queues.",
+        "- Renaming a queue starts new metrics (the name is a dimension); the old ones stop costing within the hour.",
+    ]
+
+
+def _share_of(est: Estimate, item: str) -> float:
+    return sum(line.monthly or 0.0 for line in est.lines if line.item == item) / est.total
+
+
+def _short_title(label: str) -> str:
+    return label.replace("all metrics", "every metric").replace(" (", "<br>(")
