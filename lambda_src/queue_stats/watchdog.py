@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 # only be cut, possibly after its data landed.
 MIN_AWS_ATTEMPT_SECONDS = 0.1
 
+# The name of the worker thread of a bounded call, so tests can wait for abandoned calls to end.
+CALL_THREAD_NAME = "deadline-call"
+
 T = TypeVar("T")
 
 
@@ -244,7 +247,7 @@ def call_within(call: Callable[[], T], deadline: float) -> T:
         finished.set()
 
     context = contextvars.copy_context()  # the caller's log context, for the SDK's own lines
-    threading.Thread(target=context.run, args=(run,), name="deadline-call", daemon=True).start()
+    threading.Thread(target=context.run, args=(run,), name=CALL_THREAD_NAME, daemon=True).start()
     if not finished.wait(left):
         watchdog.fire()
         raise TimeUp(f"not finished within its {left:.1f} s budget; the connection was cut")
