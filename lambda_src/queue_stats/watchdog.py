@@ -110,7 +110,7 @@ def _cut(connection: HTTPConnection) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _track(connection: HTTPConnection) -> None:
+def _track(connection: Any) -> None:
     watchdog = _current.get()
     if watchdog is not None:
         watchdog.track(connection)
@@ -121,44 +121,32 @@ def _track(connection: HTTPConnection) -> None:
 # request starts on them (a kept-alive connection, or plain HTTP, which connects inside it).
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Tracked:
+    """Mixed into a connection class: its connections are tracked by the running call's watchdog."""
+
     def connect(self) -> None:
-        super().connect()
-        _track(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _track(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _track(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedAWSHTTPConnection(AWSHTTPConnection):  # type: ignore[misc]
-    def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _track(self)
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         _track(self)
-        return super().request(*args, **kwargs)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedAWSHTTPSConnection(AWSHTTPSConnection):  # type: ignore[misc]
-    def connect(self) -> None:
-        super().connect()
-        _track(self)
+class _WatchedHTTPConnection(_Tracked, HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        _track(self)
-        return super().request(*args, **kwargs)
+
+class _WatchedHTTPSConnection(_Tracked, HTTPSConnection):
+    pass
+
+
+class _WatchedAWSHTTPConnection(_Tracked, AWSHTTPConnection):  # type: ignore[misc]
+    pass
+
+
+class _WatchedAWSHTTPSConnection(_Tracked, AWSHTTPSConnection):  # type: ignore[misc]
+    pass
 
 
 class _WatchedHTTPPool(HTTPConnectionPool):
