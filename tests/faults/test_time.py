@@ -23,10 +23,11 @@ LEFT = [6.0, 4.0, 2 * MIN_ATTEMPT_SECONDS]
 
 @covers("time-little-left")
 @pytest.mark.parametrize("seconds_left", LEFT, ids=lambda s: f"{s:g}s")
+@pytest.mark.usefixtures("warm")
 def test_an_invocation_with_little_time_left_never_overruns_it(
     invoke: Invoke, simulator: SimulatorServer, aws: MotoServer, aws_proxy: AwsProxy, seconds_left: float
 ) -> None:
-    # Given an API that accepts connections and never answers
+    # Given a warm container and an API that accepts connections and never answers
     simulator.add_fault(Fault("hang", delay=120))
     # When the handler runs with only this much time left
     outcome = invoke(int(seconds_left * 1000))
@@ -60,11 +61,12 @@ def test_a_poll_ends_before_the_next_one_can_start(invoke: Invoke, simulator: Si
 
 
 @covers("time-no-time-for-report")
+@pytest.mark.usefixtures("warm")
 def test_with_no_time_to_finish_the_failure_report_it_is_skipped_with_a_warning(
     invoke: Invoke, simulator: SimulatorServer, aws: MotoServer, aws_proxy: AwsProxy
 ) -> None:
-    # Given an invocation with 0.6 s left: too little for the API call, and 0.35 s for the report
-    # When the handler runs
+    # Given a warm container
+    # When the handler runs with 0.6 s left: too little for the API call, and 0.35 s for the report
     outcome = invoke(600)
     # Then the poll fails at once with its one error line, and says why no PollSucceeded 0 was sent
     assert_failed_line(outcome, ApiError, "Symbee API call ran out of time budget after 0 attempt(s)", within=0.6)
