@@ -27,7 +27,8 @@ from queue_stats.api_key import ApiKeySource
 from queue_stats.errors import ApiError, ApiKeyRejected
 from queue_stats.names import PRODUCT
 from queue_stats.settings import Settings
-from queue_stats.watchdog import Watchdog, WatchedAdapter
+from queue_stats.watchdog import Watchdog as _Watchdog  # the one watchdog of every HTTP client
+from queue_stats.watchdog import WatchedAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class SymbeeApiClient:
                 self._sleep(delay)
 
     def _attempt(self, key: str, deadline: float, remaining: float) -> bytes:
-        with Watchdog(remaining + CUT_GRACE_SECONDS) as watchdog:
+        with _Watchdog(remaining + CUT_GRACE_SECONDS) as watchdog:
             try:
                 return self._exchange(key, deadline, remaining, watchdog)
             except _Retryable:
@@ -173,7 +174,7 @@ class SymbeeApiClient:
     def _cut_off(self, budget: float) -> str:
         return f"Symbee API was still answering at the deadline ({budget:.1f} s); the connection was cut"
 
-    def _exchange(self, key: str, deadline: float, remaining: float, watchdog: Watchdog) -> bytes:
+    def _exchange(self, key: str, deadline: float, remaining: float, watchdog: _Watchdog) -> bytes:
         try:
             response = self._session.post(
                 self._settings.api_url,
@@ -208,7 +209,7 @@ class SymbeeApiClient:
                 )
             raise ApiError(f"Symbee API answered HTTP {status}{_snippet(response, key)}")
 
-    def _read_body(self, response: requests.Response, deadline: float, watchdog: Watchdog) -> bytes:
+    def _read_body(self, response: requests.Response, deadline: float, watchdog: _Watchdog) -> bytes:
         declared = response.headers.get("Content-Length")
         if declared and _is_digits(declared) and int(declared) > self._max_body_bytes:
             raise ApiError(
