@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,16 +30,18 @@ ENVIRONMENT = "prod"
 
 @dataclass
 class FakeLambdaContext:
-    """What the contract says a context needs; remaining time is settable."""
+    """What the contract says a context needs; the remaining time is settable and, as in Lambda,
+    runs down from the context's creation (a cold start's set-up spends it too)."""
 
     remaining_millis: int = 55_000
     function_name: str = "symbee-queue-stats-test"
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:symbee-queue-stats-test"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    created: float = field(default_factory=time.monotonic)
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
+        return int(self.remaining_millis - (time.monotonic() - self.created) * 1000)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,16 @@
 """The Symbee API key from Secrets Manager, cached for at most `max_age` seconds.
 
 The key rotates; a rejected key is re-read once with `refresh=True`, bypassing the cache.
+A read from Secrets Manager ends by the caller's deadline, however slowly Secrets Manager answers.
 The value never appears in a message: errors carry the secret's id, region and AWS error code.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
+import math
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities import parameters
@@ -14,10 +18,26 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 
 from queue_stats import redact
 from queue_stats.errors import ApiKeyError
+from queue_stats.watchdog import call_within
 
 
 class ApiKeySource(Protocol):
-    def get(self, *, refresh: bool = False) -> str: ...
+    def get(self, *, refresh: bool = False, deadline: float = math.inf) -> str:
+        """The key; `deadline` (a time.monotonic() instant) bounds a read from the store."""
+        ...
+
+
+# The deadline of the read in progress: Powertools' provider passes its own arguments on to the SDK.
+_read_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("api_key_read_deadline", default=math.inf)
+
+
+class _DeadlineSecretsProvider(parameters.SecretsProvider):
+    """Powertools' Secrets Manager provider whose every read from AWS (a cached value needs none)
+    ends by the deadline of the `get` that asked for it. `_get` is Powertools' documented hook
+    for a provider's own fetching."""
+
+    def _get(self, name: str, **sdk_options: Any) -> Any:
+        return call_within(functools.partial(super()._get, name, **sdk_options), _read_deadline.get())
 
 
 class SecretsManagerApiKey:
@@ -27,10 +47,11 @@ class SecretsManagerApiKey:
         self._secret_id = secret_id
         self._region = region
         self._max_age = max_age_seconds
-        self._provider = parameters.SecretsProvider(boto3_client=client)
+        self._provider = _DeadlineSecretsProvider(boto3_client=client)
         redact.install()  # before the first read: botocore logs the secret's body at DEBUG
 
-    def get(self, *, refresh: bool = False) -> str:
+    def get(self, *, refresh: bool = False, deadline: float = math.inf) -> str:
+        token = _read_deadline.set(deadline)
         try:
             value = self._provider.get(self._secret_id, max_age=self._max_age, force_fetch=refresh)
         except GetParameterError as error:
@@ -38,6 +59,8 @@ class SecretsManagerApiKey:
                 f"could not read the API key from Secrets Manager secret {self._secret_id!r} "
                 f"in {self._region}: {_first_line(error)}"
             ) from None
+        finally:
+            _read_deadline.reset(token)
         if not isinstance(value, str):
             raise ApiKeyError(
                 f"Secrets Manager secret {self._secret_id!r} holds binary data, expected the key as a string"

@@ -1,5 +1,5 @@
 """The classic backend: a poll's snapshot as PutMetricData datums, in the fewest requests, sent
-concurrently, failures isolated."""
+concurrently, failures isolated, each request ended by the deadline however CloudWatch answers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from queue_stats import names as n
 from queue_stats.metrics import Datum, batch_datums, snapshot_datums
 from queue_stats.publish import PublishReport, Snapshot, concurrently
+from queue_stats.watchdog import TimeUp, call_within
 
 # Batches of one poll go out together; botocore's pool must be at least this large.
 MAX_CONCURRENT_REQUESTS = 8
@@ -51,7 +52,9 @@ class CloudWatchPublisher:
         if time.monotonic() >= deadline:
             return f"PutMetricData of {len(batch)} datums not sent: the poll's time was up"
         try:
-            self._client.put_metric_data(Namespace=self.namespace, MetricData=batch)
+            call_within(lambda: self._client.put_metric_data(Namespace=self.namespace, MetricData=batch), deadline)
+        except TimeUp as error:
+            return f"PutMetricData of {len(batch)} datums failed: {error}"
         except ClientError as error:
             info = error.response.get("Error", {})
             return f"PutMetricData of {len(batch)} datums failed: {info.get('Code')}: {info.get('Message', '')}"[:400]

@@ -35,9 +35,9 @@ from queue_stats.symbee_api import (
     MIN_ATTEMPT_SECONDS,
     _reason,
     _retry_after,
-    _Watchdog,
     new_session,
 )
+from queue_stats.watchdog import Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class OtlpPublisher:
         # it), cutting the connection a little after the timeouts would, and still by the deadline.
         budget = min(remaining - CUT_GRACE_SECONDS, CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
         headers, secrets = self._signed_headers(request.body)
-        with _Watchdog(budget + CUT_GRACE_SECONDS) as watchdog:
+        with Watchdog(budget + CUT_GRACE_SECONDS) as watchdog:
             try:
                 status, content_type, retry_after, body = self._exchange(request.body, headers, budget)
             except _Retry:

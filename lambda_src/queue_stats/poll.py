@@ -2,13 +2,14 @@
 
 A poll either publishes every valid, selected value plus `PollSucceeded` 1, or raises the
 project's own error after publishing `PollSucceeded` 0 (best effort: the metrics backend itself
-may be the fault).
+may be the fault, and the report is not sent without the time to finish it).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ from queue_stats.symbee_api import ApiResponse
 
 logger = logging.getLogger(__name__)
 
+# The failure report is one request of one datum: not started with less time than this before its
+# deadline (it would only be cut), and skipped with a WARNING instead.
+MIN_REPORT_SECONDS = 0.5
 # Invalid data is logged one line per problem up to this many a poll, then summarised, so a
 # broken vendor release cannot flood the logs (and the bill) with 50,000 lines a minute.
 MAX_PROBLEMS_LOGGED = 20
@@ -63,20 +67,23 @@ def run_poll(
     publisher: Publisher | None,
     deadline: float,
     publish_deadline: float = math.inf,
+    report_deadline: float | None = None,
     metrics: Sequence[str] = n.QUEUE_METRIC_NAMES,
     skip_idle: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> PollResult:
     """Fetch, parse and publish once. Raises QueueStatsError when the poll failed.
 
-    `deadline` bounds the API call, `publish_deadline` every request to the metrics backend
-    (both time.monotonic() instants); `metrics` and `skip_idle` choose what is published."""
+    `deadline` bounds the API call (the key read included), `publish_deadline` every request of
+    the snapshot to the metrics backend, `report_deadline` the failure report (default: the
+    publish deadline); all time.monotonic() instants. `metrics` and `skip_idle` choose what is published."""
+    report_by = publish_deadline if report_deadline is None else report_deadline
     try:
         api = fetcher.fetch(deadline)
         parsed = parse_body(api.body)
     except QueueStatsError:
         if publisher is not None:
-            _report_failure(publisher, environment, now(), publish_deadline)
+            _report_failure(publisher, environment, now(), report_by)
         raise
     # Every value of a poll carries the moment the API answered: the snapshot's time.
     timestamp = now()
@@ -96,7 +103,7 @@ def run_poll(
     if not report.ok:
         # The request holding PollSucceeded 1 may have landed; a 0 for the same minute makes the
         # Minimum statistic (what the health alarm reads) say the poll failed.
-        _report_failure(publisher, environment, timestamp, publish_deadline)
+        _report_failure(publisher, environment, timestamp, report_by)
         raise PublishError(
             f"{len(report.failures)} of {report.requests} {report.request_name} requests failed, "
             f"the other {report.requests - len(report.failures)} landed; first: {report.failures[0]}"
@@ -105,10 +112,15 @@ def run_poll(
 
 
 def _report_failure(publisher: Publisher, environment: str, timestamp: datetime, deadline: float) -> None:
+    """PollSucceeded 0, when there is time to send it. Warnings only: the poll's one ERROR line is
+    the caller's "Poll failed: ..."."""
+    left = deadline - time.monotonic()
+    if left < MIN_REPORT_SECONDS:
+        logger.warning("Not publishing PollSucceeded=0: %.2f s left, too little to send it", max(left, 0.0))
+        return
     failed = Snapshot(environment, timestamp, (), Health(succeeded=False))
     report = publisher.publish(failed, deadline=deadline)
     if not report.ok:
-        # A warning: the poll's one ERROR line is the caller's "Poll failed: ...".
         logger.warning("Could not publish PollSucceeded=0 either: %s", report.failures[0])
 
 

@@ -9,33 +9,26 @@ that trickles its answer a byte at a time cannot hold a poll past it either.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import email.utils
 import json
 import logging
 import random
 import re
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.poolmanager import PoolManager, ProxyManager
 
 from queue_stats import redact
 from queue_stats.api_key import ApiKeySource
 from queue_stats.errors import ApiError, ApiKeyRejected
 from queue_stats.names import PRODUCT
 from queue_stats.settings import Settings
+from queue_stats.watchdog import Watchdog as _Watchdog  # the one watchdog of every HTTP client
+from queue_stats.watchdog import WatchedAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +120,7 @@ class SymbeeApiClient:
         """POST once, retrying within `deadline` (a `clock()` value). Raises ApiError."""
         if deadline - self._clock() < MIN_ATTEMPT_SECONDS:
             raise ApiError(self._out_of_time(0))  # before reading the key: no time for any of it
-        key = self._api_key.get()
+        key = self._api_key.get(deadline=deadline)
         key_refreshed = False
         failures = 0
         attempts = 0
@@ -154,7 +147,7 @@ class SymbeeApiClient:
                 logger.warning(
                     "Symbee API rejected the key (HTTP %s); re-reading it from Secrets Manager", rejected.status
                 )
-                key = self._api_key.get(refresh=True)
+                key = self._api_key.get(refresh=True, deadline=deadline)
                 key_refreshed = True
             except _Retryable as failure:
                 failures += 1
@@ -277,94 +270,8 @@ def new_session() -> requests.Session:
     session.verify = True
     session.headers["User-Agent"] = PRODUCT
     for prefix in ("https://", "http://"):
-        session.mount(prefix, _WatchedAdapter())
+        session.mount(prefix, WatchedAdapter())
     return session
-
-
-# --- the deadline watchdog -----------------------------------------------------------------------
-# Connections used by the attempt running in this context; the watchdog cuts them when it fires.
-_attempt_connections: contextvars.ContextVar[list[HTTPConnection] | None] = contextvars.ContextVar(
-    "symbee_attempt_connections", default=None
-)
-
-
-class _Watchdog:
-    """Cuts the connections of one attempt if it is still running `seconds` from now."""
-
-    def __init__(self, seconds: float) -> None:
-        self._connections: list[HTTPConnection] = []
-        self._fired = threading.Event()
-        self._timer = threading.Timer(max(0.0, seconds), self._fire)
-        self._timer.daemon = True
-        self._token: contextvars.Token[list[HTTPConnection] | None] | None = None
-
-    @property
-    def fired(self) -> bool:
-        return self._fired.is_set()
-
-    def __enter__(self) -> _Watchdog:
-        self._token = _attempt_connections.set(self._connections)
-        self._timer.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._timer.cancel()
-        if self._token is not None:
-            _attempt_connections.reset(self._token)
-
-    def _fire(self) -> None:
-        self._fired.set()
-        for connection in list(self._connections):
-            sock = connection.sock
-            if sock is not None:
-                # The plain socket's shutdown, also under TLS: it wakes the blocked reader with EOF.
-                with contextlib.suppress(OSError):  # already closed
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-def _watched(connection: HTTPConnection) -> None:
-    registry = _attempt_connections.get()
-    if registry is not None:
-        registry.append(connection)
-
-
-class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watched(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watched(self)
-        super().request(*args, **kwargs)
-
-
-class _WatchedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _WatchedHTTPConnection
-
-
-class _WatchedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _WatchedHTTPSConnection
-
-
-_WATCHED_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
-
-
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter, with connections the deadline watchdog can find and cut."""
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
-        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if type(manager) in (PoolManager, ProxyManager):  # not SOCKS: its pools are its own
-            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
-        return manager
 
 
 def _late_body(received: int) -> str:

@@ -133,6 +133,15 @@ def invoke(env: dict[str, str], watch: Watch, lambda_stream: io.StringIO) -> Inv
 
 
 @pytest.fixture
+def warm(env: dict[str, str]) -> None:
+    """A warm container: its runtime built, as a previous invocation left it (nothing invoked). A
+    cold start spends the invocation's time, which a test of tiny budgets cannot spare."""
+    from queue_stats.settings import Settings
+
+    lambda_module._runtime_for(Settings.from_env(os.environ))
+
+
+@pytest.fixture
 def serve(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., SimulatorServer]]:
     """Start another simulator (e.g. with a body override) and point the poller at it."""
     started: list[SimulatorServer] = []

@@ -3,6 +3,7 @@ CloudWatch (straight from moto, never through the fault proxy)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import boto3
 
 from queue_stats import names as n
+from queue_stats.runtime import PUBLISH_RESERVE_SECONDS, api_deadline
 from symbee_sim.local_aws import MotoServer
 from tests.conftest import API_KEY, ENVIRONMENT
 
@@ -43,6 +45,14 @@ class Watch:
     secrets: set[str] = field(default_factory=lambda: {API_KEY})
     outcomes: list[Outcome] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)  # e.g. CLI output
+
+
+def remaining_ms_for_api(seconds: float) -> int:
+    """The invocation's remaining time that leaves the API call (the key read included) `seconds`."""
+    remaining = 2 * seconds if seconds <= PUBLISH_RESERVE_SECONDS else seconds + PUBLISH_RESERVE_SECONDS
+    millis = round(remaining * 1000)
+    assert abs(api_deadline(millis) - time.monotonic() - seconds) < 0.1, "the runtime plans its deadlines otherwise"
+    return millis
 
 
 # --- reading back what landed --------------------------------------------------------------------

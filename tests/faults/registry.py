@@ -15,10 +15,17 @@ from typing import Any, TypeVar
 
 import pytest
 
-from queue_stats.runtime import MAX_API_SECONDS, PUBLISH_RESERVE_SECONDS
+from queue_stats.poll import MIN_REPORT_SECONDS
+from queue_stats.runtime import END_MARGIN_SECONDS, MAX_API_SECONDS, PUBLISH_RESERVE_SECONDS, REPORT_RESERVE_SECONDS
 from queue_stats.symbee_api import MIN_ATTEMPT_SECONDS
 
-DEADLINE = f"min({MAX_API_SECONDS:g} s, remaining time − {PUBLISH_RESERVE_SECONDS:g} s)"
+DEADLINE = f"min({MAX_API_SECONDS:g} s, max(remaining time − {PUBLISH_RESERVE_SECONDS:g} s, remaining time / 2))"
+# What a poll does when an AWS endpoint holds its calls: where each kind of call stops.
+CUT = "`…: not finished within its N s budget; the connection was cut`"
+STOPS = (
+    f"the snapshot's requests are cut {REPORT_RESERVE_SECONDS + END_MARGIN_SECONDS:g} s before the invocation's "
+    f"end, the failure report {END_MARGIN_SECONDS:g} s before it, and neither is retried after its cut"
+)
 
 
 @dataclass(frozen=True)
@@ -416,6 +423,29 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        "key-secrets-manager-hangs",
+        "API key",
+        "Secrets Manager accepts the connection and never answers",
+        FAILED,
+        failed(
+            "could not read the API key from Secrets Manager secret '…' in us-east-1: not finished within its "
+            "2.0 s budget; the connection was cut",
+            "the key read has the API call's deadline (or botocore's `Read timeout on endpoint URL: …` after 3 "
+            "tries of 3 s, when that comes first); the API is not called",
+        ),
+    ),
+    Scenario(
+        "key-secrets-manager-trickles",
+        "API key",
+        "Secrets Manager sends its answer a byte at a time",
+        FAILED,
+        failed(
+            "could not read the API key from Secrets Manager secret '…' in us-east-1: not finished within its "
+            "2.0 s budget; the connection was cut",
+            "at the API call's deadline: a read timeout bounds each wait, not the whole answer",
+        ),
+    ),
+    Scenario(
         "key-whitespace",
         "API key",
         "Spaces, tabs or line breaks around the key in the secret",
@@ -484,17 +514,65 @@ SCENARIOS: tuple[Scenario, ...] = (
             "and the same WARNING",
         ),
     ),
+    Scenario(
+        "cw-hangs",
+        "CloudWatch",
+        "CloudWatch accepts the connection and never answers",
+        "Nothing (as above)",
+        failed(
+            "1 of 1 PutMetricData requests failed, the other 0 landed; first: PutMetricData of 38 datums failed: "
+            "not finished within its 2.7 s budget; the connection was cut",
+            f"and WARNING `Could not publish PollSucceeded=0 either: …` ending {CUT}; {STOPS} (or botocore's "
+            "`Read timeout on endpoint URL: …` after 3 tries of 3 s, when that comes first)",
+        ),
+    ),
+    Scenario(
+        "cw-trickles",
+        "CloudWatch",
+        "CloudWatch sends its answers a byte at a time",
+        "What CloudWatch took in before the cut: here every request, so `PollSucceeded` has a 1 and a 0 (minimum 0)",
+        failed(
+            "1 of 1 PutMetricData requests failed, …: not finished within its 2.7 s budget; the connection was cut",
+            f"and the same WARNING; {STOPS}. Also tested at the deployed 30 s timeout: the invocation ends before it",
+        ),
+    ),
+    Scenario(
+        "cw-hangs-on-failure-report",
+        "CloudWatch",
+        "After a failed poll (here the API never answers), CloudWatch hangs on the `PollSucceeded` 0 request",
+        "Nothing",
+        failed(
+            "Symbee API call failed (timed out waiting for the Symbee API) and a retry in … would not fit in "
+            "the time budget",
+            "and WARNING `Could not publish PollSucceeded=0 either: PutMetricData of 1 datums failed: not finished "
+            f"within its 1.7 s budget; the connection was cut`: the report ends {END_MARGIN_SECONDS:g} s before the "
+            "invocation does",
+        ),
+    ),
     # --- time ------------------------------------------------------------------------------------
     Scenario(
         "time-little-left",
         "Time",
-        f"The API hangs and the invocation has {PUBLISH_RESERVE_SECONDS + 2:g} s, 12 s, 5 s or 1 s left",
+        "The API hangs and the invocation has 6 s, 4 s or 1 s left",
         FAILED,
         failed(
+            "Symbee API call failed (timed out waiting for the Symbee API) and a retry in … would not fit in the "
+            "time budget",
+            "the API call gets half the time when under "
+            f"{2 * PUBLISH_RESERVE_SECONDS:g} s are left; with {2 * MIN_ATTEMPT_SECONDS:g} s or less neither the key "
+            "nor the API is read (`Symbee API call ran out of time budget after 0 attempt(s)`); the invocation "
+            "always ends before its time is up",
+        ),
+    ),
+    Scenario(
+        "time-no-time-for-report",
+        "Time",
+        f"The invocation has under {MIN_REPORT_SECONDS + END_MARGIN_SECONDS:g} s left",
+        "Nothing",
+        failed(
             "Symbee API call ran out of time budget after 0 attempt(s)",
-            f"with under {PUBLISH_RESERVE_SECONDS + MIN_ATTEMPT_SECONDS:g} s left neither the key nor the API is "
-            "read (with more, "
-            "the never-answers line above); the invocation always ends before its time is up",
+            "and WARNING `Not publishing PollSucceeded=0: 0.35 s left, too little to send it`: a report that could "
+            "not finish is not started",
         ),
     ),
     Scenario(
@@ -655,8 +733,11 @@ def render() -> str:
     """The Markdown between the README's markers (markers excluded)."""
     lines = [
         "A **failed** poll logs one ERROR line of its own, `Poll failed: <what failed>`, publishes",
-        "`PollSucceeded` 0 (when CloudWatch can be reached) and ends the invocation with an error, so",
-        "Lambda counts it (Lambda's runtime then logs its own error record with the exception).",
+        "`PollSucceeded` 0 (when CloudWatch can be reached in the time left) and ends the invocation with an",
+        "error, so Lambda counts it (Lambda's runtime then logs its own error record with the exception).",
+        "Every network call of a poll (the key read, the API call, each PutMetricData, the failure report)",
+        "ends by a deadline taken from the invocation's remaining time, however slowly the other end",
+        "answers, so the invocation always ends, with that line, before Lambda's timeout.",
         "If polls keep failing, the *No successful poll* and *Poller errors* alarms fire",
         "(3 minutes by default). Skipped data never fails a poll: it is counted in `InvalidRecords`",
         "(on the dashboard) and logged with its queue id, and every valid value still goes out.",

@@ -3,9 +3,10 @@
 - `ScriptedServer`: an HTTP server whose every answer is written by a function the test hands in
   (redirect targets, over-sized or compressed bodies, slow headers, hostile header values).
 - `AwsProxy`: a proxy in front of moto_server that can fail chosen AWS calls (throttling, a batch
-  refused for good, AccessDenied) and that checks PutMetricData the way CloudWatch does where moto
-  does not (ASCII-only dimension values, the value range, timestamps), so a request real
-  CloudWatch would refuse is refused here too.
+  refused for good, AccessDenied), leave them unanswered (`Hang`) or answer them a byte at a time
+  (`Trickle`), and that checks PutMetricData the way CloudWatch does where moto does not
+  (ASCII-only dimension values, the value range, timestamps), so a request real CloudWatch would
+  refuse is refused here too.
 - `self_signed_tls`: a server-side TLS context with a certificate nobody trusts.
 """
 
@@ -16,13 +17,15 @@ import gzip
 import http.client
 import json
 import math
+import select
 import socket
 import socketserver
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +36,8 @@ from urllib.parse import urlsplit
 from symbee_sim.tls import self_signed_certificate, server_context
 
 _IDLE_SECONDS = 30.0
+# A stalled answer gives up after this long even if its client never does (the server stops first).
+_STALL_SECONDS = 120.0
 
 
 class _TrackingServer(ThreadingHTTPServer):
@@ -218,8 +223,10 @@ class AwsSeen:
 
     service: str
     operation: str
-    status: int
+    status: int  # 0: stalled (never answered in full)
     datums: int  # PutMetricData: how many datums the request held
+    at: float = 0.0  # time.monotonic() when the request arrived
+    closed_by_client: threading.Event = field(default_factory=threading.Event, compare=False)  # stalled calls
 
 
 @dataclass(frozen=True)
@@ -229,12 +236,25 @@ class AwsAnswer:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class Hang:
+    """Accept the call and send nothing back, until the client gives up or the server stops."""
+
+
+@dataclass(frozen=True)
+class Trickle:
+    """moto's real answer, one byte every `interval` seconds: each read by the client returns well
+    inside any read timeout, so only a deadline on the whole call stops it."""
+
+    interval: float = 0.5
+
+
 @dataclass
 class AwsRule:
     """Answer calls that `match` with `answer` instead of forwarding them, `times` times (None: always)."""
 
     match: Callable[[AwsCall], bool]
-    answer: AwsAnswer
+    answer: AwsAnswer | Hang | Trickle
     times: int | None = None
     used: int = 0
 
@@ -302,25 +322,51 @@ class AwsProxy(_Background):
                 pass
 
             def do_POST(self) -> None:
+                arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 # botocore gzips PutMetricData bodies over 10 KB; rules and checks read them plain
                 plain = gzip.decompress(body) if self.headers.get("Content-Encoding") == "gzip" else body
                 call = proxy._decode(self.path, dict(self.headers.items()), plain, parse=proxy._parse)
+                datums = len(call.params.get("MetricData", [])) if isinstance(call.params, dict) else 0
                 try:
-                    answer = proxy._answer_for(call)
-                    if answer is None:
-                        answer = proxy._forward(self.command, self.path, dict(self.headers.items()), body)
+                    rule = proxy._answer_for(call)
+                    if isinstance(rule, Hang | Trickle):
+                        seen = AwsSeen(call.service, call.operation, 0, datums, arrived)
+                        with proxy._lock:
+                            proxy._calls.append(seen)
+                        self.close_connection = True
+                        self._stall(rule, seen, body)
+                        return
+                    answer = rule or proxy._forward(self.command, self.path, dict(self.headers.items()), body)
                 except Exception as error:  # a bug in a test's rule: make it loud, not a dropped connection
                     answer = AwsAnswer(599, f"fault proxy error: {error!r}".encode())
-                datums = len(call.params.get("MetricData", [])) if isinstance(call.params, dict) else 0
                 with proxy._lock:
-                    proxy._calls.append(AwsSeen(call.service, call.operation, answer.status, datums))
+                    proxy._calls.append(AwsSeen(call.service, call.operation, answer.status, datums, arrived))
                 self.send_response(answer.status)
                 for name, value in answer.headers:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)
+
+            def _stall(self, rule: Hang | Trickle, seen: AwsSeen, body: bytes) -> None:
+                """Hang or trickle until the client closes the connection (noted in `seen`)."""
+                if isinstance(rule, Hang):
+                    if _wait_for_close(self.connection, proxy.stopping):
+                        seen.closed_by_client.set()
+                    return
+                answer = proxy._forward(self.command, self.path, dict(self.headers.items()), body)
+                head = [f"HTTP/1.1 {answer.status} X", *(f"{k}: {v}" for k, v in answer.headers)]
+                head += [f"Content-Length: {len(answer.body)}", "Connection: close"]
+                for byte in ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + answer.body:
+                    if proxy.stopping.wait(rule.interval):
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client cut the connection
+                        seen.closed_by_client.set()
+                        return
 
             do_GET = do_PUT = do_DELETE = do_POST
 
@@ -352,7 +398,7 @@ class AwsProxy(_Background):
                 params = json.loads(body)
         return AwsCall(service, operation or path, body, params)
 
-    def _answer_for(self, call: AwsCall) -> AwsAnswer | None:
+    def _answer_for(self, call: AwsCall) -> AwsAnswer | Hang | Trickle | None:
         with self._lock:
             for rule in self._rules:
                 if (rule.times is None or rule.used < rule.times) and rule.match(call):
@@ -383,6 +429,21 @@ class AwsProxy(_Background):
             connection.close()
 
 
+def _wait_for_close(connection: socket.socket, stopping: threading.Event) -> bool:
+    """Read nothing, answer nothing: True once the client closes the connection, False if the
+    server stops (or the stall's limit passes) first."""
+    limit = time.monotonic() + _STALL_SECONDS
+    while not stopping.is_set() and time.monotonic() < limit:
+        readable, _, _ = select.select([connection], [], [], 0.05)
+        if readable:
+            try:
+                if not connection.recv(1024):
+                    return True
+            except OSError:
+                return True
+    return False
+
+
 # --- TLS with a certificate nobody trusts ------------------------------------------------------
 
 
@@ -408,8 +469,10 @@ __all__ = [
     "AwsRule",
     "AwsSeen",
     "Exchange",
+    "Hang",
     "Received",
     "ScriptedServer",
+    "Trickle",
     "aws_error",
     "aws_ok",
     "closed_port",

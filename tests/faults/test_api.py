@@ -10,17 +10,16 @@ import pytest
 
 from queue_stats import names as n
 from queue_stats.errors import ApiError
-from queue_stats.runtime import PUBLISH_RESERVE_SECONDS
 from symbee_sim import Fault, SimulatorServer, vendor_example
 from symbee_sim.local_aws import MotoServer
 from tests.faults.checks import assert_failed, assert_succeeded
-from tests.faults.harness import Invoke, Watch
+from tests.faults.harness import Invoke, Watch, remaining_ms_for_api
 from tests.faults.registry import covers
 from tests.faults.servers import Exchange, ScriptedServer, closed_port, self_signed_tls
 
 VENDOR_BODY = json.dumps(vendor_example()).encode()
-# Remaining time that leaves the API call 2 s: its deadline keeps the publishing reserve back.
-TWO_SECOND_BUDGET_MS = int((PUBLISH_RESERVE_SECONDS + 2) * 1000)
+# Remaining time that leaves the API call 2 s: its deadline keeps time back for publishing.
+TWO_SECOND_BUDGET_MS = remaining_ms_for_api(2.0)
 
 
 @pytest.fixture
@@ -192,7 +191,8 @@ def test_headers_dribbling_past_the_deadline_are_cut_off(
         outcome,
         aws,
         ApiError,
-        "Symbee API was still answering at the deadline (2.0 s); the connection was cut",
+        "Symbee API was still answering at the deadline (",  # about 2 s: a cold start spends some of it
+        " s); the connection was cut",
         within=3.5,
     )
 

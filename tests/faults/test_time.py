@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from queue_stats.errors import ApiError
-from queue_stats.runtime import MAX_API_SECONDS, PUBLISH_RESERVE_SECONDS, api_deadline
+from queue_stats.runtime import MAX_API_SECONDS, PUBLISH_RESERVE_SECONDS, Deadlines
+from queue_stats.symbee_api import MIN_ATTEMPT_SECONDS
 from symbee_sim import Fault, SimulatorServer
 from symbee_sim.local_aws import MotoServer
-from tests.faults.checks import assert_failed
-from tests.faults.harness import Invoke
+from tests.faults.checks import assert_failed, assert_failed_line
+from tests.faults.harness import Invoke, health, landed, remaining_ms_for_api
 from tests.faults.registry import covers
 from tests.faults.servers import AwsProxy
 
-# Seconds of remaining time: one that leaves the API call 2 s, then less than the publishing reserve.
-LEFT = [PUBLISH_RESERVE_SECONDS + 2, 12.0, 5.0, 1.0]
+# Seconds of remaining time: the API call gets half of each, then too little to be tried.
+LEFT = [6.0, 4.0, 2 * MIN_ATTEMPT_SECONDS]
 
 
 @covers("time-little-left")
 @pytest.mark.parametrize("seconds_left", LEFT, ids=lambda s: f"{s:g}s")
+@pytest.mark.usefixtures("warm")
 def test_an_invocation_with_little_time_left_never_overruns_it(
     invoke: Invoke, simulator: SimulatorServer, aws: MotoServer, aws_proxy: AwsProxy, seconds_left: float
 ) -> None:
-    # Given an API that accepts connections and never answers
+    # Given a warm container and an API that accepts connections and never answers
     simulator.add_fault(Fault("hang", delay=120))
     # When the handler runs with only this much time left
     outcome = invoke(int(seconds_left * 1000))
     # Then it fails clearly, publishes PollSucceeded 0, and returns before its time is up
-    budget = seconds_left - PUBLISH_RESERVE_SECONDS
-    assert_failed(outcome, aws, ApiError, "time budget", within=min(seconds_left, max(budget, 0) + 1.5))
-    if budget <= 0:
+    budget = seconds_left / 2
+    assert_failed(outcome, aws, ApiError, "time budget", within=min(seconds_left, budget + 1.5))
+    if budget <= MIN_ATTEMPT_SECONDS:
         # nothing the API call could finish: the key is not even read, the API not called
         assert simulator.requests == 0
         assert aws_proxy.calls("GetSecretValue") == []
@@ -46,12 +49,29 @@ def test_a_poll_ends_before_the_next_one_can_start(invoke: Invoke, simulator: Si
 
     timeout = TIMEOUT.to_seconds()
     assert timeout < 60
-    # The runtime ends the API call early enough to publish before that timeout,
-    deadline = api_deadline(timeout * 1000)
-    assert deadline - time.monotonic() <= min(MAX_API_SECONDS, timeout - PUBLISH_RESERVE_SECONDS)
+    # The runtime ends the API call early enough to publish, and every request before that timeout,
+    plan = Deadlines.plan(timeout * 1000)
+    assert plan.api - time.monotonic() <= min(MAX_API_SECONDS, timeout - PUBLISH_RESERVE_SECONDS)
+    assert plan.report - time.monotonic() < timeout
     # and keeps to it when the API hangs (3 s of API budget here, to keep the test short).
     simulator.add_fault(Fault("hang", delay=120))
-    remaining = PUBLISH_RESERVE_SECONDS + 3
-    outcome = invoke(int(remaining * 1000))
+    outcome = invoke(remaining_ms_for_api(3.0))
     assert_failed(outcome, aws, ApiError, "timed out waiting for the Symbee API", within=3 + 1.5)
     assert outcome.seconds >= 2.5
+
+
+@covers("time-no-time-for-report")
+@pytest.mark.usefixtures("warm")
+def test_with_no_time_to_finish_the_failure_report_it_is_skipped_with_a_warning(
+    invoke: Invoke, simulator: SimulatorServer, aws: MotoServer, aws_proxy: AwsProxy
+) -> None:
+    # Given a warm container
+    # When the handler runs with 0.6 s left: too little for the API call, and 0.35 s for the report
+    outcome = invoke(600)
+    # Then the poll fails at once with its one error line, and says why no PollSucceeded 0 was sent
+    assert_failed_line(outcome, ApiError, "Symbee API call ran out of time budget after 0 attempt(s)", within=0.6)
+    skipped = r"Not publishing PollSucceeded=0: 0\.[0-4]\d s left, too little to send it"
+    assert [w for w in outcome.warnings if re.fullmatch(skipped, w)]
+    # and nothing was sent to AWS at all
+    assert aws_proxy.calls() == []
+    assert health(landed(aws)) == {}

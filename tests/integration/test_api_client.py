@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -18,7 +19,7 @@ class CountingKey:
         self._keys = list(keys)
         self.reads: list[bool] = []  # refresh flag of each read
 
-    def get(self, *, refresh: bool = False) -> str:
+    def get(self, *, refresh: bool = False, deadline: float = math.inf) -> str:
         self.reads.append(refresh)
         return self._keys[min(len(self.reads), len(self._keys)) - 1]
 
