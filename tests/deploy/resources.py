@@ -565,6 +565,19 @@ def compare(
     return differences
 
 
+def uncaught_mutations(
+    logical_id: str, resource_type: str, template_properties: Mapping[str, Any], deployed: Mapping[str, Any]
+) -> list[str]:
+    """The compared properties whose change to a value nobody deployed `compare` would not report
+    exactly (none, unless a reader or the canonical form hides a difference)."""
+    uncaught = []
+    for name in set(template_properties) - set(HELD[resource_type].ignored):
+        mutant = {**template_properties, name: "not-what-was-deployed"}
+        if [d.property for d in compare(logical_id, resource_type, mutant, deployed)] != [name]:
+            uncaught.append(name)
+    return sorted(uncaught)
+
+
 def check_known(resource_types: set[str]) -> None:
     """Every type of the template is in one of the two tables."""
     unknown = sorted(resource_types - set(HELD) - set(NOT_HELD))

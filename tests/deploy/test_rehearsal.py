@@ -35,6 +35,7 @@ from tests.deploy.resources import (
     check_known,
     compare,
     sha256_b64,
+    uncaught_mutations,
 )
 from tests.infra.conftest import DEFAULT_STACK, cdk_json_context
 
@@ -121,18 +122,39 @@ def test_the_emulator_holds_every_resource_it_can(stacks: list[DeployedStack]) -
         assert not missing, f"{stack.name}: the emulator skipped {missing}"
 
 
-def test_every_resource_has_the_templates_properties(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> None:
-    # Given each resource of a type the emulator holds
-    differences = []
+@dataclass(frozen=True)
+class ReadBack:
+    logical_id: str
+    resource_type: str
+    wanted: dict[str, Any]  # the template's properties, resolved against the deployed stack
+    deployed: dict[str, Any]  # what the service's own API reports, in the template's names
+
+
+@pytest.fixture(scope="module")
+def read_back(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> list[ReadBack]:
+    """Every resource of a type the emulator holds, read back through its service's own API."""
+    found = []
     for stack in stacks:
         for logical_id, resource_type, resource in held_resources(stack):
             wanted = stack.resolve(resource.get("Properties", {}))
-            # When it is read back through its service's own API
             deployed = HELD[resource_type].read(rehearsal.aws, stack.physical_ids[logical_id], wanted)
-            differences += compare(logical_id, resource_type, wanted, deployed)
+            found.append(ReadBack(logical_id, resource_type, wanted, deployed))
+    return found
 
-    # Then every property the template sets has the template's value
+
+def test_every_resource_has_the_templates_properties(read_back: list[ReadBack]) -> None:
+    # Given each deployed resource read back; Then every property the template sets has the template's value
+    differences = [d for r in read_back for d in compare(r.logical_id, r.resource_type, r.wanted, r.deployed)]
     assert not differences, "\n".join(map(str, differences))
+
+
+def test_every_compared_property_would_catch_a_difference(read_back: list[ReadBack]) -> None:
+    # Given each compared property of each resource in turn set to a value nobody deployed
+    # Then the comparison reports exactly that property (no check passes vacuously)
+    uncaught = {
+        r.logical_id: uncaught_mutations(r.logical_id, r.resource_type, r.wanted, r.deployed) for r in read_back
+    }
+    assert {logical_id: names for logical_id, names in uncaught.items() if names} == {}
 
 
 def test_outputs_are_the_deployed_resources(stacks: list[DeployedStack]) -> None:
