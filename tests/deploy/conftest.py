@@ -105,9 +105,6 @@ class Rehearsal:
         assert result.returncode == 0, f"{shlex.join(argv)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         return result
 
-    def ran_targets(self) -> set[str]:
-        return {command.make_target for command, _ in self.ran if command.make_target}
-
     def templates(self) -> dict[str, dict[str, Any]]:
         """Each stack's template as synthesized, by stack name."""
         manifest = json.loads((self.assembly / "manifest.json").read_text())
@@ -139,7 +136,18 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
         rehearsal = Rehearsal(server=server, workdir=workdir, aws=aws)
         for step in readme_steps("Deploy", REHEARSED_STEPS):
             rehearsal.run(step)
+        _TIMINGS.append(rehearsal.seconds)
         yield rehearsal
+
+
+_TIMINGS: list[dict[str, float]] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The rehearsal's step times at the end of the run: the figure to watch as the stack grows."""
+    for seconds in _TIMINGS:
+        steps = ", ".join(f"make {target} {value:.1f} s" for target, value in seconds.items())
+        terminalreporter.write_line(f"deploy rehearsal: {steps} (total {sum(seconds.values()):.1f} s)")
 
 
 def _session_arguments(env: Mapping[str, str]) -> dict[str, str]:

@@ -13,7 +13,8 @@ builds its table of CloudFormation resource types once, from the classes that ex
   `KeyPolicy`, which CloudFormation gives as an object and the API as a string).
 
 Nothing else is changed: every other resource type is moto's own, and what moto cannot hold stays
-with the template assertions (see `tests/deploy/resources.py`).
+with the template assertions (see `tests/deploy/resources.py`). When a moto upgrade brings either
+feature, drop its shim here (`register_shims` checks that moto then uses the alarm shim).
 """
 
 from __future__ import annotations
@@ -169,7 +170,9 @@ def _create_key_with_tags(
     **kwargs: Any,
 ) -> Key:
     properties = dict(cloudformation_json["Properties"])
-    properties["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in properties.get("Tags", [])]
+    properties["Tags"] = [
+        {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t for t in properties.get("Tags", [])
+    ]
     if not isinstance(properties.get("KeyPolicy", ""), str):
         properties["KeyPolicy"] = json.dumps(properties["KeyPolicy"])
     return _create_key(
