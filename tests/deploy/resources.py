@@ -80,6 +80,11 @@ def _present(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def _same_names(reported: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The API's fields that CloudFormation spells and shapes the same, where reported."""
+    return _present(**{name: reported.get(name) for name in names})
+
+
 # --- readers: one per type, in the template's property names --------------------------------------
 
 
@@ -95,11 +100,7 @@ def _kms_key(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[str,
     _kms_key_attributes(aws, physical_id)
     metadata = kms.describe_key(KeyId=physical_id)["KeyMetadata"]
     return _present(
-        Description=metadata.get("Description"),
-        Enabled=metadata.get("Enabled"),
-        KeySpec=metadata.get("KeySpec"),
-        KeyUsage=metadata.get("KeyUsage"),
-        MultiRegion=metadata.get("MultiRegion"),
+        **_same_names(metadata, "Description", "Enabled", "KeySpec", "KeyUsage", "MultiRegion"),
         EnableKeyRotation=kms.get_key_rotation_status(KeyId=physical_id)["KeyRotationEnabled"],
         KeyPolicy=kms.get_key_policy(KeyId=physical_id, PolicyName="default")["Policy"],
         Tags=_tags(kms.list_resource_tags(KeyId=physical_id)["Tags"], "TagKey", "TagValue"),
@@ -118,8 +119,7 @@ def _sns_topic(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[st
     subscriptions = sns.list_subscriptions_by_topic(TopicArn=physical_id)["Subscriptions"]
     return _present(
         TopicName=attributes["TopicArn"].rsplit(":", 1)[1],
-        DisplayName=attributes.get("DisplayName"),
-        KmsMasterKeyId=attributes.get("KmsMasterKeyId"),
+        **_same_names(attributes, "DisplayName", "KmsMasterKeyId"),
         FifoTopic=attributes["FifoTopic"] == "true" if "FifoTopic" in attributes else None,
         ContentBasedDeduplication=(
             attributes["ContentBasedDeduplication"] == "true" if "ContentBasedDeduplication" in attributes else None
@@ -164,11 +164,7 @@ def _role(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[str, An
     role = _call(_missing_on("NoSuchEntity"), iam.get_role, RoleName=physical_id)["Role"]
     attached = iam.list_attached_role_policies(RoleName=physical_id)["AttachedPolicies"]
     return _present(
-        RoleName=role["RoleName"],
-        Path=role.get("Path"),
-        Description=role.get("Description"),
-        MaxSessionDuration=role.get("MaxSessionDuration"),
-        AssumeRolePolicyDocument=role["AssumeRolePolicyDocument"],
+        **_same_names(role, "RoleName", "Path", "Description", "MaxSessionDuration", "AssumeRolePolicyDocument"),
         ManagedPolicyArns=[policy["PolicyArn"] for policy in attached],
         PermissionsBoundary=role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
         Tags=_tags(iam.list_role_tags(RoleName=physical_id)["Tags"]),
@@ -218,25 +214,30 @@ def _object_with_sha(aws: Aws, code_sha256: str) -> dict[str, str] | None:
     return None
 
 
+_FUNCTION_SAME_NAMES = (
+    "FunctionName",
+    "Description",
+    "Handler",
+    "Runtime",
+    "MemorySize",
+    "Timeout",
+    "Role",
+    "DeadLetterConfig",
+    "TracingConfig",
+    "EphemeralStorage",
+)
+
+
 def _function(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
     function = _call(
         _missing_on("ResourceNotFoundException"), aws.client("lambda").get_function, FunctionName=physical_id
     )
     config = function["Configuration"]
     return _present(
-        FunctionName=config["FunctionName"],
-        Description=config.get("Description"),
-        Handler=config.get("Handler"),
-        Runtime=config.get("Runtime"),
-        MemorySize=config.get("MemorySize"),
-        Timeout=config.get("Timeout"),
-        Role=config.get("Role"),
+        **_same_names(config, *_FUNCTION_SAME_NAMES),
         Environment={"Variables": config.get("Environment", {}).get("Variables", {})},
         Layers=[layer["Arn"] for layer in config.get("Layers", [])],
         ReservedConcurrentExecutions=function.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
-        DeadLetterConfig=config.get("DeadLetterConfig"),
-        TracingConfig=config.get("TracingConfig"),
-        EphemeralStorage=config.get("EphemeralStorage"),
         # The bytes Lambda holds, found by their hash among the emulator's S3 objects.
         Code=_object_with_sha(aws, config["CodeSha256"]),
     )
@@ -278,13 +279,9 @@ def _rule(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[str, An
     rule = _rule_description(aws, physical_id)
     targets = events.list_targets_by_rule(Rule=physical_id)["Targets"]
     return _present(
-        Name=rule["Name"],
-        Description=rule.get("Description"),
-        ScheduleExpression=rule.get("ScheduleExpression"),
-        EventPattern=rule.get("EventPattern"),
-        State=rule.get("State"),
-        EventBusName=rule.get("EventBusName"),
-        RoleArn=rule.get("RoleArn"),
+        **_same_names(
+            rule, "Name", "Description", "ScheduleExpression", "EventPattern", "State", "EventBusName", "RoleArn"
+        ),
         Targets=targets,
         Tags=_tags(events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]),
     )
@@ -330,7 +327,7 @@ def _alarm(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[str, A
     alarm = _alarm_description(aws, physical_id)
     tags = aws.client("cloudwatch").list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
     # Empty lists are how the API says "not set" (Dimensions of a query alarm, Metrics of the others).
-    reported = {name: alarm[name] for name in _ALARM_PROPERTIES if name in alarm and alarm[name] != []}
+    reported = {name: value for name, value in _same_names(alarm, *_ALARM_PROPERTIES).items() if value != []}
     return {**reported, "Tags": _tags(tags)}
 
 
