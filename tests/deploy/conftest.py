@@ -26,20 +26,18 @@ from tests.deploy import readme
 from tests.deploy.resources import Aws
 
 EMULATOR = Path(__file__).with_name("emulator.py")
-# The README's deploy steps the rehearsal runs, in its order, and what it adds to each: the assembly
-# is synthesized once into the session's folder and deployed from there; nothing asks questions.
+# The README's Deploy steps the rehearsal runs before its tests, in the README's order.
 REHEARSED_STEPS = ("install", "synth", "bootstrap", "deploy")
 STEP_TIMEOUT_SECONDS = 240
 
 
 @dataclass
 class Rehearsal:
-    """A deployed app in the emulator, and every README command that was run to get it there."""
+    """A deployed app in the emulator, and how long each README command took to get it there."""
 
     server: MotoServer
     workdir: Path
     aws: Aws
-    ran: list[tuple[readme.Command, subprocess.CompletedProcess[str]]] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -47,13 +45,14 @@ class Rehearsal:
         return self.workdir / "cdk.out"
 
     def cdk_args(self, target: str) -> str:
-        """What the rehearsal adds to the README's CDK_ARGS for one make target."""
+        """What the rehearsal adds to the README's CDK_ARGS for one make target: the assembly is
+        synthesized once into the session's folder and deployed from there; nothing asks questions."""
         app = f"--app {shlex.quote(str(self.assembly))}"
         return {
             "install": "",
             "synth": f"--output {shlex.quote(str(self.assembly))}",
             "bootstrap": app,
-            # Direct deploys: moto's change sets miss resources that its CreateStack creates.
+            # Direct deploys: a stack moto creates from a change set has no outputs.
             "deploy": f"{app} --require-approval never --method=direct",
             # A template diff: moto cannot make the read-only change set a default diff asks for.
             "diff": f"{app} --method=template",
@@ -101,7 +100,6 @@ class Rehearsal:
             check=False,
         )
         self.seconds[target] = time.monotonic() - started
-        self.ran.append((command, result))
         assert result.returncode == 0, f"{shlex.join(argv)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         return result
 

@@ -510,6 +510,49 @@ class Resolver:
         return re.sub(r"\$\{([^!}][^}]*)\}", replace, text)
 
 
+def resolver_for(
+    aws: Aws, template: Mapping[str, Any], physical_ids: Mapping[str, str], stack_name: str, stack_id: str
+) -> Resolver:
+    """A resolver for one deployed stack: the attributes of its held resources read from the emulator."""
+    attributes = {}
+    for logical_id, resource in template["Resources"].items():
+        held = HELD.get(resource["Type"])
+        if held is not None and held.attributes is not None and logical_id in physical_ids:
+            attributes[logical_id] = held.attributes(aws, physical_ids[logical_id])
+    return Resolver(physical_ids, attributes, aws.pseudo_parameters(stack_name, stack_id))
+
+
+def held_resources(template: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(logical id, type, resource) of each resource of a type the emulator holds."""
+    found = []
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] in HELD:
+            if "Condition" in resource:
+                raise RehearsalGap(f"{logical_id} has a Condition: teach the rehearsal to evaluate it")
+            found.append((logical_id, resource["Type"], resource))
+    return found
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    logical_id: str
+    resource_type: str
+    wanted: dict[str, Any]  # the template's properties, resolved against the deployed stack
+    deployed: dict[str, Any]  # what the service's own API reports, in the template's names
+
+
+def read_back(
+    aws: Aws, template: Mapping[str, Any], physical_ids: Mapping[str, str], resolve: Resolver
+) -> list[ReadBack]:
+    """Every held resource of a deployed stack, read back through its service's own API."""
+    found = []
+    for logical_id, resource_type, resource in held_resources(template):
+        wanted = resolve(resource.get("Properties", {}))
+        deployed = HELD[resource_type].read(aws, physical_ids[logical_id], wanted)
+        found.append(ReadBack(logical_id, resource_type, wanted, deployed))
+    return found
+
+
 # --- comparing -------------------------------------------------------------------------------------
 
 

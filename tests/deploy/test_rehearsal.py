@@ -30,10 +30,14 @@ from tests.deploy.conftest import Rehearsal, readme_steps
 from tests.deploy.resources import (
     HELD,
     NOT_HELD,
+    ReadBack,
     Resolver,
     ResourceMissing,
     check_known,
     compare,
+    held_resources,
+    read_back,
+    resolver_for,
     sha256_b64,
     uncaught_mutations,
 )
@@ -66,26 +70,10 @@ def deployed_stacks(rehearsal: Rehearsal) -> list[DeployedStack]:
             for page in summaries
             for s in page["StackResourceSummaries"]
         }
-        attributes = {}
-        for logical_id, resource in template["Resources"].items():
-            held = HELD.get(resource["Type"])
-            if held is not None and held.attributes is not None and logical_id in physical_ids:
-                attributes[logical_id] = held.attributes(rehearsal.aws, physical_ids[logical_id])
-        resolve = Resolver(
-            physical_ids=physical_ids,
-            attributes=attributes,
-            pseudo=rehearsal.aws.pseudo_parameters(name, description["StackId"]),
-        )
+        resolve = resolver_for(rehearsal.aws, template, physical_ids, name, description["StackId"])
         outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
         stacks.append(DeployedStack(name, template, physical_ids, resolve, outputs))
     return stacks
-
-
-def held_resources(stack: DeployedStack) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for logical_id, resource in stack.template["Resources"].items():
-        if resource["Type"] in HELD:
-            assert "Condition" not in resource, f"{logical_id} has a Condition: teach the rehearsal to evaluate it"
-            yield logical_id, resource["Type"], resource
 
 
 @pytest.fixture(scope="module")
@@ -118,43 +106,29 @@ def test_every_resource_type_is_known_to_the_rehearsal(stacks: list[DeployedStac
 def test_the_emulator_holds_every_resource_it_can(stacks: list[DeployedStack]) -> None:
     # When the emulator's CloudFormation lists what it made; Then nothing it can hold was skipped
     for stack in stacks:
-        missing = [logical_id for logical_id, _, _ in held_resources(stack) if logical_id not in stack.physical_ids]
+        missing = [i for i, _, _ in held_resources(stack.template) if i not in stack.physical_ids]
         assert not missing, f"{stack.name}: the emulator skipped {missing}"
 
 
-@dataclass(frozen=True)
-class ReadBack:
-    logical_id: str
-    resource_type: str
-    wanted: dict[str, Any]  # the template's properties, resolved against the deployed stack
-    deployed: dict[str, Any]  # what the service's own API reports, in the template's names
-
-
 @pytest.fixture(scope="module")
-def read_back(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> list[ReadBack]:
+def read_backs(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> list[ReadBack]:
     """Every resource of a type the emulator holds, read back through its service's own API."""
-    found = []
-    for stack in stacks:
-        for logical_id, resource_type, resource in held_resources(stack):
-            wanted = stack.resolve(resource.get("Properties", {}))
-            deployed = HELD[resource_type].read(rehearsal.aws, stack.physical_ids[logical_id], wanted)
-            found.append(ReadBack(logical_id, resource_type, wanted, deployed))
-    return found
+    return [r for s in stacks for r in read_back(rehearsal.aws, s.template, s.physical_ids, s.resolve)]
 
 
-def test_every_resource_has_the_templates_properties(read_back: list[ReadBack]) -> None:
+def test_every_resource_has_the_templates_properties(read_backs: list[ReadBack]) -> None:
     # Given each deployed resource read back; Then every property the template sets has the template's value
-    differences = [d for r in read_back for d in compare(r.logical_id, r.resource_type, r.wanted, r.deployed)]
+    differences = [d for r in read_backs for d in compare(r.logical_id, r.resource_type, r.wanted, r.deployed)]
     assert not differences, "\n".join(map(str, differences))
 
 
-def test_every_compared_property_would_catch_a_difference(read_back: list[ReadBack]) -> None:
+def test_every_compared_property_would_catch_a_difference(read_backs: list[ReadBack]) -> None:
     # Given each compared property of each resource in turn set to a value nobody deployed
     # Then the comparison reports exactly that property (no check passes vacuously)
     uncaught = {
-        r.logical_id: uncaught_mutations(r.logical_id, r.resource_type, r.wanted, r.deployed) for r in read_back
+        r.logical_id: uncaught_mutations(r.logical_id, r.resource_type, r.wanted, r.deployed) for r in read_backs
     }
-    assert {logical_id: names for logical_id, names in uncaught.items() if names} == {}
+    assert {logical_id: props for logical_id, props in uncaught.items() if props} == {}
 
 
 def test_outputs_are_the_deployed_resources(stacks: list[DeployedStack]) -> None:
@@ -334,7 +308,7 @@ def test_make_destroy_removes_every_resource(rehearsal: Rehearsal, stacks: list[
     assert not {stack.name for stack in stacks} & set(remaining)
     left = []
     for stack in stacks:
-        for logical_id, resource_type, resource in held_resources(stack):
+        for logical_id, resource_type, resource in held_resources(stack.template):
             wanted = stack.resolve(resource.get("Properties", {}))
             try:
                 HELD[resource_type].read(rehearsal.aws, stack.physical_ids[logical_id], wanted)

@@ -16,12 +16,14 @@ from tests.deploy.conftest import EMULATOR
 from tests.deploy.resources import (
     HELD,
     Aws,
-    Held,
+    ReadBack,
     RehearsalGap,
     Resolver,
     canonical,
     check_known,
     compare,
+    read_back,
+    resolver_for,
     uncaught_mutations,
 )
 
@@ -155,34 +157,25 @@ def extra_stack() -> Iterator[tuple[Aws, dict[str, str]]]:
         yield aws, {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
 
 
-def read_back(aws: Aws, physical_ids: dict[str, str]) -> dict[str, tuple[Held, dict[str, Any], dict[str, Any]]]:
-    attributes = {
-        logical_id: HELD[r["Type"]].attributes(aws, physical_ids[logical_id])  # type: ignore[misc]
-        for logical_id, r in EXTRA_TEMPLATE["Resources"].items()
-        if HELD[r["Type"]].attributes is not None
-    }
-    resolve = Resolver(physical_ids, attributes, aws.pseudo_parameters("extra", "extra-id"))
-    read = {}
-    for logical_id, resource in EXTRA_TEMPLATE["Resources"].items():
-        held = HELD[resource["Type"]]
-        wanted = resolve(resource["Properties"])
-        read[logical_id] = (held, wanted, held.read(aws, physical_ids[logical_id], wanted))
-    return read
+def extra_read_back(aws: Aws, physical_ids: dict[str, str]) -> list[ReadBack]:
+    resolve = resolver_for(aws, EXTRA_TEMPLATE, physical_ids, "extra", "extra-id")
+    return read_back(aws, EXTRA_TEMPLATE, physical_ids, resolve)
 
 
+@pytest.mark.slow
 def test_readers_of_types_the_app_may_add_agree_with_their_template(extra_stack: tuple[Aws, dict[str, str]]) -> None:
     # Given a dead-letter queue and an event-pattern rule created by the emulator's CloudFormation
     aws, physical_ids = extra_stack
     # When they are read back; Then every property matches the template
-    for logical_id, (_, wanted, deployed) in read_back(aws, physical_ids).items():
-        resource_type = EXTRA_TEMPLATE["Resources"][logical_id]["Type"]
-        assert compare(logical_id, resource_type, wanted, deployed) == []
+    read = extra_read_back(aws, physical_ids)
+    assert [r.resource_type for r in read] == ["AWS::SQS::Queue", "AWS::Events::Rule"]
+    assert [d for r in read for d in compare(r.logical_id, r.resource_type, r.wanted, r.deployed)] == []
 
 
+@pytest.mark.slow
 def test_readers_report_every_property_they_compare(extra_stack: tuple[Aws, dict[str, str]]) -> None:
     # Given each compared property of those resources in turn set to a value nobody deployed
     aws, physical_ids = extra_stack
-    for logical_id, (_, wanted, deployed) in read_back(aws, physical_ids).items():
-        resource_type = EXTRA_TEMPLATE["Resources"][logical_id]["Type"]
+    for r in extra_read_back(aws, physical_ids):
         # Then the comparison reports exactly that property
-        assert uncaught_mutations(logical_id, resource_type, wanted, deployed) == [], logical_id
+        assert uncaught_mutations(r.logical_id, r.resource_type, r.wanted, r.deployed) == [], r.logical_id
