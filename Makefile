@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install test pytest lint format demo synth deploy diff bench audit clean cost
+.PHONY: install test pytest lint format demo synth bootstrap deploy diff destroy bench audit clean cost
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -59,15 +59,24 @@ QUEUES ?= 10,100,1000
 cost: $(PY_STAMP)
 	$(BIN)/symbee-queue-stats cost --config cdk.json --queues $(QUEUES) $(COST_ARGS)
 
-## synth / diff / deploy: the CDK stacks (one per environment in cdk.json); CDK_ARGS="-c key=value"
+## synth / bootstrap / diff / deploy / destroy: the CDK CLI pinned in package.json on the stacks of
+## cdk.json (one per environment), in the account and region of the AWS credentials in the shell.
+## CDK_ARGS adds CLI options: "-c key=value" overrides, "--force" (destroy without asking), ...
+## Each synthesizes the app first (bootstrap too: it reads the stacks' environments from it).
 synth: install $(WHEELS_STAMP)
 	cdk synth --no-notices $(CDK_ARGS)
+
+bootstrap: install $(WHEELS_STAMP)
+	cdk bootstrap --no-notices $(CDK_ARGS)
 
 diff: install $(WHEELS_STAMP)
 	cdk diff --all --no-notices $(CDK_ARGS)
 
 deploy: install $(WHEELS_STAMP)
 	cdk deploy --all --no-notices $(CDK_ARGS)
+
+destroy: install $(WHEELS_STAMP)
+	cdk destroy --all --no-notices $(CDK_ARGS)
 
 # The Lambda's wheels for arm64/Python 3.13 (flags in infra/wheels.py), downloaded once so synth
 # and the infra tests work offline afterwards.

@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from types import TracebackType
 
 START_TIMEOUT_SECONDS = 30.0
@@ -28,16 +29,30 @@ def free_port() -> int:
 
 
 class MotoServer:
-    """`moto_server` in its own process on 127.0.0.1; a context manager."""
+    """`moto_server` in its own process on 127.0.0.1; a context manager.
 
-    def __init__(self, *, region: str = "us-east-1") -> None:
+    `launcher` is what the interpreter runs, given moto's own `-H host -p port` after it: another
+    module or script that patches moto before serving (the deploy rehearsal's shims) fits here.
+    `url_host` is the name clients use for 127.0.0.1; moto's CloudFormation reads a template URL
+    from its own S3 only when the URL says `localhost`, so the CDK CLI needs that one.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str = "us-east-1",
+        launcher: Sequence[str] = ("-m", "moto.server"),
+        url_host: str = "127.0.0.1",
+    ) -> None:
         self.region = region
         self.port = 0
+        self._launcher = tuple(launcher)
+        self._url_host = url_host
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self._url_host}:{self.port}"
 
     def env(self) -> dict[str, str]:
         """The variables that point boto3 (and so the poller) at this server."""
@@ -52,8 +67,8 @@ class MotoServer:
     def start(self) -> MotoServer:
         for _ in range(3):  # another process may take the free port between pick and bind
             self.port = free_port()
-            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and launcher
+                [sys.executable, *self._launcher, "-H", "127.0.0.1", "-p", str(self.port)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

@@ -1,0 +1,320 @@
+"""A real deploy, rehearsed offline: README.md's deploy steps (`make install`, `make synth`,
+`make bootstrap`, `make deploy`) run the real CDK CLI against a local AWS emulator; then what the
+emulator holds is compared with the template, the function's code with the asset, the code is run
+with the deployed function's settings, and `make diff` and the README's teardown (`make destroy`)
+run last.
+
+The emulator answers "success" even when it skipped a resource, so nothing here trusts an exit
+code or a stack status alone: every check reads the resources back through the services' own
+APIs. The destroy test must stay last in this file (it removes what the others read).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from queue_stats import names
+from symbee_sim import ReceivedRequest, SimulatorServer, vendor_example
+from tests.conftest import Datapoint, read_metrics
+from tests.deploy.conftest import Rehearsal, readme_steps
+from tests.deploy.resources import (
+    HELD,
+    NOT_HELD,
+    ReadBack,
+    Resolver,
+    ResourceMissing,
+    check_known,
+    compare,
+    held_resources,
+    read_back,
+    resolver_for,
+    sha256_b64,
+    uncaught_mutations,
+)
+from tests.infra.conftest import DEFAULT_STACK, cdk_json_context
+
+pytestmark = pytest.mark.slow
+
+RUN_HANDLER = Path(__file__).with_name("run_handler.py")
+API_KEY = "rehearsal-api-key-0123456789"
+
+
+@dataclass(frozen=True)
+class DeployedStack:
+    name: str
+    template: dict[str, Any]
+    physical_ids: dict[str, str]
+    resolve: Resolver
+    outputs: dict[str, str]
+
+
+def deployed_stacks(rehearsal: Rehearsal) -> list[DeployedStack]:
+    """Every stack of the assembly as the emulator holds it, with a resolver for its template."""
+    cloudformation = rehearsal.aws.client("cloudformation")
+    stacks = []
+    for name, template in rehearsal.templates().items():
+        (description,) = cloudformation.describe_stacks(StackName=name)["Stacks"]
+        summaries = cloudformation.get_paginator("list_stack_resources").paginate(StackName=name)
+        physical_ids = {
+            s["LogicalResourceId"]: s.get("PhysicalResourceId", "")
+            for page in summaries
+            for s in page["StackResourceSummaries"]
+        }
+        resolve = resolver_for(rehearsal.aws, template, physical_ids, name, description["StackId"])
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+        stacks.append(DeployedStack(name, template, physical_ids, resolve, outputs))
+    return stacks
+
+
+@pytest.fixture(scope="module")
+def stacks(rehearsal: Rehearsal) -> list[DeployedStack]:
+    return deployed_stacks(rehearsal)
+
+
+def functions(stack: DeployedStack) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical_id, resource in stack.template["Resources"].items():
+        if resource["Type"] == "AWS::Lambda::Function":
+            yield logical_id, resource
+
+
+# --- the stacks ------------------------------------------------------------------------------------
+
+
+def test_every_stack_of_the_app_is_deployed(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> None:
+    # Given the assembly `make synth` wrote; When README's steps ran; Then each stack is in the emulator
+    assert DEFAULT_STACK in {stack.name for stack in stacks}
+    cloudformation = rehearsal.aws.client("cloudformation")
+    statuses = {s.name: cloudformation.describe_stacks(StackName=s.name)["Stacks"][0]["StackStatus"] for s in stacks}
+    assert set(statuses.values()) == {"CREATE_COMPLETE"}, statuses
+
+
+def test_every_resource_type_is_known_to_the_rehearsal(stacks: list[DeployedStack]) -> None:
+    # Given the templates; Then each type is either read back or covered by a named template test
+    check_known({r["Type"] for stack in stacks for r in stack.template["Resources"].values()})
+
+
+def test_the_emulator_holds_every_resource_it_can(stacks: list[DeployedStack]) -> None:
+    # When the emulator's CloudFormation lists what it made; Then nothing it can hold was skipped
+    for stack in stacks:
+        missing = [i for i, _, _ in held_resources(stack.template) if i not in stack.physical_ids]
+        assert not missing, f"{stack.name}: the emulator skipped {missing}"
+
+
+@pytest.fixture(scope="module")
+def read_backs(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> list[ReadBack]:
+    """Every resource of a type the emulator holds, read back through its service's own API."""
+    return [r for s in stacks for r in read_back(rehearsal.aws, s.template, s.physical_ids, s.resolve)]
+
+
+def test_every_resource_has_the_templates_properties(read_backs: list[ReadBack]) -> None:
+    # Given each deployed resource read back; Then every property the template sets has the template's value
+    differences = [d for r in read_backs for d in compare(r.logical_id, r.resource_type, r.wanted, r.deployed)]
+    assert not differences, "\n".join(map(str, differences))
+
+
+def test_every_compared_property_would_catch_a_difference(read_backs: list[ReadBack]) -> None:
+    # Given each compared property of each resource in turn set to a value nobody deployed
+    # Then the comparison reports exactly that property (no check passes vacuously)
+    uncaught = {
+        r.logical_id: uncaught_mutations(r.logical_id, r.resource_type, r.wanted, r.deployed) for r in read_backs
+    }
+    assert {logical_id: props for logical_id, props in uncaught.items() if props} == {}
+
+
+def test_outputs_are_the_deployed_resources(stacks: list[DeployedStack]) -> None:
+    # Given the outputs the README tells operators to use (topic ARN, dashboard URL, function name)
+    for stack in stacks:
+        wanted = {key: stack.resolve(output["Value"]) for key, output in stack.template.get("Outputs", {}).items()}
+        # Then the deployed stack reports them with the deployed resources' names
+        assert stack.outputs == wanted
+
+
+def test_not_held_types_name_the_tests_that_assert_their_templates() -> None:
+    # Given a type the emulator cannot create; Then a template test still covers it
+    for resource_type, entry in NOT_HELD.items():
+        if entry.asserted_in is not None:
+            assert resource_type in (Path(__file__).parents[2] / entry.asserted_in).read_text(), resource_type
+
+
+# --- the function's code ---------------------------------------------------------------------------
+
+
+def deployed_package(rehearsal: Rehearsal, stack: DeployedStack, logical_id: str) -> bytes:
+    """The zip at the function's template Code location in the emulator's S3 (the bootstrap bucket)."""
+    code = stack.resolve(stack.template["Resources"][logical_id]["Properties"]["Code"])
+    return bytes(rehearsal.aws.client("s3").get_object(Bucket=code["S3Bucket"], Key=code["S3Key"])["Body"].read())
+
+
+def asset_files(rehearsal: Rehearsal, resource: dict[str, Any]) -> dict[str, bytes]:
+    """Every file of the function's asset folder in the cloud assembly, by its path inside the asset."""
+    root = rehearsal.assembly / resource["Metadata"]["aws:asset:path"]
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def test_function_code_is_the_uploaded_package(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> None:
+    for stack in stacks:
+        for logical_id, _ in functions(stack):
+            # Given the package uploaded where the template points
+            package = deployed_package(rehearsal, stack, logical_id)
+            # When Lambda reports the hash of the code it holds
+            function = rehearsal.aws.client("lambda").get_function(FunctionName=stack.physical_ids[logical_id])
+            # Then it is that package's
+            assert function["Configuration"]["CodeSha256"] == sha256_b64(package), logical_id
+
+
+def test_uploaded_package_is_the_asset_byte_for_byte(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> None:
+    for stack in stacks:
+        for logical_id, resource in functions(stack):
+            # Given the uploaded package and the asset folder `make synth` bundled
+            with zipfile.ZipFile(io.BytesIO(deployed_package(rehearsal, stack, logical_id))) as package:
+                uploaded = {i.filename: package.read(i) for i in package.infolist() if not i.is_dir()}
+            # Then they hold the same files with the same bytes
+            expected = asset_files(rehearsal, resource)
+            assert sorted(uploaded) == sorted(expected), logical_id
+            assert [name for name in expected if uploaded[name] != expected[name]] == [], logical_id
+
+
+@dataclass(frozen=True)
+class PollRun:
+    result: dict[str, Any]  # what the handler returned
+    settings: dict[str, str]  # the deployed function's environment
+    requests: list[ReceivedRequest]  # what the simulated vendor received
+    points: list[Datapoint]  # what the emulator's CloudWatch holds afterwards
+
+
+@pytest.fixture(scope="module")
+def poll(
+    rehearsal: Rehearsal, stacks: list[DeployedStack], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PollRun]:
+    """The deployed poller's package, run once here with the deployed settings, against the simulator."""
+    tmp_path = tmp_path_factory.mktemp("poll")
+    stack = next(s for s in stacks if s.name == DEFAULT_STACK)
+    (logical_id,) = [i for i, r in functions(stack) if r["Properties"]["Handler"] == names.HANDLER]
+    config = rehearsal.aws.client("lambda").get_function_configuration(FunctionName=stack.physical_ids[logical_id])
+    settings = config["Environment"]["Variables"]
+    context = cdk_json_context()
+    # The key as Symbee's own stack stores it, before the first poll (README: "From zero").
+    secrets = rehearsal.aws.client("secretsmanager")
+    secrets.create_secret(Name=settings[names.ENV_API_KEY_SECRET_ID], SecretString=API_KEY)
+
+    code_dir = tmp_path / "code"
+    with zipfile.ZipFile(io.BytesIO(deployed_package(rehearsal, stack, logical_id))) as package:
+        package.extractall(code_dir)
+    result_path = tmp_path / "result.json"
+    # The simulator accepts only the company, environment and secrets region cdk.json configures.
+    with SimulatorServer(
+        api_key=API_KEY,
+        company_code=context["companyCode"],
+        environment=context["environment"],
+        secrets_region=rehearsal.aws.region,
+    ) as simulator:
+        env = {
+            **settings,
+            **rehearsal.server.env(),
+            names.ENV_API_URL: simulator.url,  # the one setting a real account would not have
+            "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
+            "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        }
+        run = subprocess.run(
+            [sys.executable, "-I", "-S", str(RUN_HANDLER), str(code_dir), config["Handler"], config["FunctionArn"],
+             str(config["MemorySize"]), str(config["Timeout"]), str(result_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )  # fmt: skip
+        assert run.returncode == 0, f"the deployed code failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+        requests = simulator.received
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, value in rehearsal.server.env().items():
+            monkeypatch.setenv(name, value)
+        points = read_metrics(settings[names.ENV_METRICS_NAMESPACE])
+    yield PollRun(json.loads(result_path.read_text()), settings, requests, points)
+    secrets.delete_secret(SecretId=settings[names.ENV_API_KEY_SECRET_ID], ForceDeleteWithoutRecovery=True)
+
+
+def test_deployed_code_polls_with_the_deployed_settings(poll: PollRun) -> None:
+    # Given the deployed package run with the deployed environment
+    # Then it reported success, and the simulated vendor saw one accepted call for the deployed tenant
+    assert poll.result["ok"] is True
+    (request,) = poll.requests
+    assert request.status == 200
+    sent = (
+        request.header("X-sc-company-code"),
+        request.header("X-sc-company-environment"),
+        request.header("X-sc-secrets-region"),
+    )
+    assert sent == (
+        poll.settings[names.ENV_COMPANY_CODE],
+        poll.settings[names.ENV_ENVIRONMENT],
+        poll.settings[names.ENV_SECRETS_REGION],
+    )
+
+
+def test_deployed_code_publishes_every_queue_to_the_deployed_namespace(poll: PollRun) -> None:
+    # Given the metrics read back from the emulator's CloudWatch, in the deployed namespace
+    # Then every queue of the API's answer is there, under the deployed environment
+    queues = {p.dimensions[names.DIM_QUEUE_ID] for p in poll.points if names.DIM_QUEUE_ID in p.dimensions}
+    assert queues == {record["queueInfo"]["queueId"] for record in vendor_example()}
+    assert {p.dimensions[names.DIM_ENVIRONMENT] for p in poll.points} == {poll.settings[names.ENV_ENVIRONMENT]}
+
+
+def test_deployed_code_counts_the_poll_as_a_success(poll: PollRun) -> None:
+    # Given the poller's own health metrics; Then the poll succeeded
+    health = {p.metric: p.value for p in poll.points if set(p.dimensions) == {names.DIM_ENVIRONMENT}}
+    assert health[names.METRIC_POLL_SUCCEEDED] == 1
+
+
+def test_the_commands_ran_with_no_way_to_a_real_account(rehearsal: Rehearsal) -> None:
+    # Given the shell the rehearsal runs the README's commands in
+    env = rehearsal.environment()
+    # Then every AWS call goes to the emulator, and no profile or credentials file of the machine is read
+    assert env["AWS_ENDPOINT_URL"] == rehearsal.server.url
+    assert "AWS_PROFILE" not in env
+    assert not Path(env["AWS_CONFIG_FILE"]).exists()
+    assert not Path(env["AWS_SHARED_CREDENTIALS_FILE"]).exists()
+
+
+# --- the README's other commands on the deployed app; teardown last --------------------------------
+
+
+def test_make_diff_finds_no_difference_after_the_deploy(rehearsal: Rehearsal) -> None:
+    # Given the deployed app; When the README's `make diff` compares it with the same assembly
+    (step,) = readme_steps("Deploy", ("diff",))
+    result = rehearsal.run(step)
+    # Then the emulator's deployed templates are the synthesized ones
+    assert "There were no differences" in result.stdout + result.stderr
+
+
+def test_make_destroy_removes_every_resource(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> None:
+    # Given the deployed app; When the README's teardown command runs
+    for step in readme_steps("Teardown", ("destroy",)):
+        rehearsal.run(step)
+
+    # Then no stack of the app is left, and no resource the emulator held can be read any more
+    remaining = [s["StackName"] for s in rehearsal.aws.client("cloudformation").describe_stacks()["Stacks"]]
+    assert not {stack.name for stack in stacks} & set(remaining)
+    left = []
+    for stack in stacks:
+        for logical_id, resource_type, resource in held_resources(stack.template):
+            wanted = stack.resolve(resource.get("Properties", {}))
+            try:
+                HELD[resource_type].read(rehearsal.aws, stack.physical_ids[logical_id], wanted)
+            except ResourceMissing:
+                continue
+            left.append(logical_id)
+    assert left == []
+    # And the bootstrap stack stays for other CDK apps, as the README says
+    assert "CDKToolkit" in remaining
