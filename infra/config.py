@@ -374,15 +374,18 @@ class AppConfig(Model):
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What synth should tell the operator without failing (at most one line each)."""
-        skipped = [
-            f"{env.environment}: {', '.join(kind.value for kind in env.unpublished_alarms)}"
-            for env in self.environments
-            if env.unpublished_alarms
-        ]
-        if not skipped:
-            return ()
-        return (f"Note: alarms not created because 'metrics' does not publish what they read ({'; '.join(skipped)})",)
+        """What synth should tell the operator without failing (at most one line each): what a
+        metric selection leaves out of the dashboard, and the alarms it does not create."""
+        parts = []
+        for env in self.environments:
+            left_out = [name for name in names.QUEUE_METRIC_NAMES if name not in env.metrics]
+            if not left_out:
+                continue
+            part = f"{env.environment}: {', '.join(left_out)} not published, not drawn on the dashboard"
+            if env.unpublished_alarms:
+                part += f"; alarms not created: {', '.join(kind.value for kind in env.unpublished_alarms)}"
+            parts.append(part)
+        return (f"Note: 'metrics' leaves out ({'; '.join(parts)})",) if parts else ()
 
 
 ENVIRONMENT_KEYS: Final = tuple(f.alias or n for n, f in EnvironmentConfig.model_fields.items())

@@ -61,6 +61,8 @@ class QueueStatsStack(cdk.Stack):
             timeout=TIMEOUT,
             alarms=self.alarms.alarms,
             log_group=self.poller.log_group,
+            published_metrics=config.metrics,
+            skip_idle_queues=config.skip_idle_queues,
         )
 
         cdk.Tags.of(self).add("Project", PROJECT_TAG)

@@ -381,11 +381,19 @@ def test_a_default_alarm_on_an_unpublished_metric_is_inactive_and_noted_in_one_l
     # and synth says so in one line naming the alarm
     (note,) = config.notes
     assert "\n" not in note
-    assert "prod: oldestItemAge" in note
+    assert "alarms not created: oldestItemAge" in note
 
 
-def test_notes_are_empty_when_every_enabled_alarm_is_published() -> None:
-    assert load({**MINIMAL, "metrics": "essential"}).notes == ()
+def test_a_profile_notes_the_dashboard_lines_it_leaves_out_and_creates_every_alarm() -> None:
+    (note,) = load({**MINIMAL, "metrics": "essential"}).notes
+    assert note == (
+        "Note: 'metrics' leaves out (prod: AgentsWorking, AgentsInWrap, AgentsUnavailable, ItemsScheduled, "
+        "ItemsBeingDelivered not published, not drawn on the dashboard)"
+    )
+
+
+def test_notes_are_empty_when_every_metric_is_published() -> None:
+    assert load(MINIMAL).notes == ()
 
 
 @pytest.mark.parametrize(
@@ -635,8 +643,9 @@ def test_synth_says_in_one_line_which_alarms_the_metric_selection_leaves_out(
     # Then it says so in exactly one line on stderr (jsii may warn about Node there too), and the
     # stack has no such alarm
     (line,) = [line for line in capsys.readouterr().err.splitlines() if "alarms not created" in line]
-    assert line.startswith("Note: alarms not created because 'metrics' does not publish what they read")
-    assert "prod: oldestItemAge" in line
+    assert line.startswith("Note: 'metrics' leaves out (prod: ")
+    assert ", OldestItemAge, " in line
+    assert line.endswith("; alarms not created: oldestItemAge)")
     template = json.loads((tmp_path / "cdk.out" / "SymbeeQueueStats-prod.template.json").read_text())
     names_made = [
         r["Properties"]["AlarmName"] for r in template["Resources"].values() if "AlarmName" in r.get("Properties", {})
