@@ -42,6 +42,7 @@ class AlarmKind:
     problem: str  # one sentence: what is wrong when it is in ALARM
     cleared: str  # one sentence: what an OK from a real evaluation means
     steps: tuple[str, ...]  # what to do, shortest first
+    notes: tuple[str, ...] = ()  # what else the README's runbook says (not sent in messages)
 
     @property
     def per_queue(self) -> bool:
@@ -64,11 +65,12 @@ KINDS: Final = (
         problem="A customer has waited in this queue longer than your target.",
         cleared="The oldest waiting item is younger than the threshold again.",
         steps=(
-            "Compare Agents available with Agents staffed for the queue on the dashboard.",
+            "Pick the queue in the dashboard's Queue menu and compare agents available with agents staffed.",
             "Nobody staffed: move agents onto the skill or adjust routing.",
-            "Staffed but busy: the queue is over capacity (see Items waiting).",
+            "Staffed but busy: the queue is over capacity (see its items waiting).",
             "One item stuck for hours while others flow: have a supervisor pick it up or route it by hand.",
         ),
+        notes=("`SYMBEE` queues do not report item age yet, so this alarm covers Amazon queues only.",),
     ),
     AlarmKind(
         name="ItemsInQueue",
@@ -80,7 +82,7 @@ KINDS: Final = (
         problem="A backlog is building in this queue.",
         cleared="Fewer items than the threshold are waiting again.",
         steps=(
-            "Compare Items waiting with Agents working and Agents available on the dashboard.",
+            "Pick the queue in the dashboard's Queue menu and compare its items waiting with its agents.",
             "Add staff to the skill, open overflow routing, or tell customers about the wait.",
             "Backlog in every queue at once: check the Symbee and Amazon Connect status pages.",
         ),
@@ -99,6 +101,10 @@ KINDS: Final = (
             "Everyone on break (Agents unavailable): get one agent back to available.",
             "The queue should be closed now: close it in Symbee and this alarm stops.",
             "Pages outside hours for a queue you do not staff: switch this alarm off for it in queueOverrides.",
+        ),
+        notes=(
+            "A queue whose opening state is unknown (Amazon queues report `OPERATING_HOURS_UNKNOWN`) is "
+            "treated as not closed.",
         ),
     ),
     AlarmKind(
@@ -131,6 +137,11 @@ KINDS: Final = (
             "Common causes: the API key secret cannot be read, the Symbee API refuses the key or is down "
             "(try `symbee-queue-stats poll --dry-run`), wrong companyCode/environment/symbeeRegion.",
             "Log group empty: the schedule is not invoking the function (see the Poller throttled alarm).",
+        ),
+        notes=(
+            "Other causes: `secretId` or `secretRegion` wrong, the secret's KMS key not given as "
+            "`secretKmsKeyArn`, or outbound HTTPS to the API's port 9443 blocked.",
+            "`symbee-queue-stats doctor` checks the schedule, the last polls and the secret in one run.",
         ),
     ),
     AlarmKind(
@@ -195,3 +206,20 @@ def stack_name_of(alarm_name: str) -> str | None:
     if match is None or match.start() == 0:
         return None
     return alarm_name[: match.start()]
+
+
+# --- the README's runbook ---------------------------------------------------------------------------
+RUNBOOK_START: Final = "<!-- runbook:start -->"
+RUNBOOK_END: Final = "<!-- runbook:end -->"
+
+
+def runbook_markdown() -> str:
+    """The README's "When an alarm fires" subsections: the text the notifications carry, plus notes."""
+    sections = []
+    for kind in KINDS:
+        lines = [f"### {kind.title}", "", kind.problem, ""]
+        lines += [f"{number}. {step}" for number, step in enumerate(kind.steps, 1)]
+        if kind.notes:
+            lines += ["", " ".join(kind.notes)]
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)

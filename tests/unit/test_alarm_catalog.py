@@ -81,3 +81,18 @@ def test_the_runbook_anchor_is_the_readme_section() -> None:
 )
 def test_anchors_follow_githubs_rule(heading: str, anchor: str) -> None:
     assert github_anchor(heading) == anchor
+
+
+def test_the_readme_runbook_is_the_catalog_rendered() -> None:
+    # Given the README as committed; Then its "When an alarm fires" steps are the catalog's, the
+    # text the notifier sends (stale? run `python scripts/runbook_doc.py --write`)
+    current = README.split(alarm_catalog.RUNBOOK_START, 1)[1].split(alarm_catalog.RUNBOOK_END, 1)[0]
+    assert current.strip("\n") == alarm_catalog.runbook_markdown()
+
+
+def test_the_runbook_has_every_kinds_steps_and_notes() -> None:
+    rendered = alarm_catalog.runbook_markdown()
+    for kind in KINDS:
+        assert f"### {kind.title}\n\n{kind.problem}\n\n1. {kind.steps[0]}\n" in rendered
+        for note in kind.notes:
+            assert note in rendered

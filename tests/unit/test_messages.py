@@ -91,7 +91,7 @@ def test_the_body_has_the_numbers_now_condition_and_steps() -> None:
         "Agents available: 0 of 26 staffed",
         "Agents working:   11",
         "Queue:            open",
-        "What to do:\n  1. Compare Agents available",
+        "What to do:\n  1. Pick the queue in the dashboard",
     ):
         assert words in body, body
 
@@ -185,7 +185,7 @@ def test_chat_is_a_custom_notification() -> None:
     assert chat["content"]["textType"] == "client-markdown"
     assert chat["content"]["title"] == "ALARM: prod / Customer Care Inbound: Oldest item too old"
     assert "5 waiting · oldest 7m00s · 0 of 26 agents available" in chat["content"]["description"]
-    assert chat["content"]["nextSteps"][0].startswith("Compare Agents available")
+    assert chat["content"]["nextSteps"][0].startswith("Pick the queue in the dashboard")
     assert chat["metadata"]["summary"] == chat["content"]["title"]
 
 
