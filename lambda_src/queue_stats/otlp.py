@@ -22,21 +22,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import BotoCoreError
 
+# The HTTP plumbing every client shares: a session that never follows redirects (a signed request
+# goes to the configured host only) with connections the deadline watchdog can cut, and the same
+# reading of Retry-After and of requests' errors.
+from queue_stats import http
 from queue_stats import names as n
 from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS
+from queue_stats.http import CUT_GRACE_SECONDS, new_session
 from queue_stats.otlp_wire import CONTENT_TYPE, ExportRequest, encode_snapshot, error_reason, partial_rejection
 from queue_stats.publish import PublishReport, Snapshot, concurrently
-
-# The Symbee client's HTTP plumbing, shared: a session that never follows redirects (a signed
-# request goes to the configured host only) with connections the deadline watchdog can cut, and
-# the same reading of Retry-After and of requests' errors.
-from queue_stats.symbee_api import (
-    CUT_GRACE_SECONDS,
-    MIN_ATTEMPT_SECONDS,
-    _reason,
-    _retry_after,
-    new_session,
-)
+from queue_stats.symbee_api import MIN_ATTEMPT_SECONDS
 from queue_stats.watchdog import Watchdog
 
 logger = logging.getLogger(__name__)
@@ -168,7 +163,7 @@ class OtlpPublisher:
             message = _scrub(rejection.message, secrets) or "no reason given"
             return f"{what}: {rejection.rejected_points} of them rejected: {message}"
         if status == 429 or status >= 500:
-            raise _Retry(detail, _retry_after(retry_after))
+            raise _Retry(detail, http.retry_after(retry_after))
         if status in (401, 403):
             raise _Final(f"{detail}; {self._refusal_hint(status, reason)}")
         raise _Final(detail)
@@ -200,13 +195,13 @@ class OtlpPublisher:
             )
         except requests.exceptions.SSLError as error:
             # A certificate that does not verify will not verify on a retry either.
-            raise _Final(f"TLS verification failed for {self._host}: {_reason(error)}") from None
+            raise _Final(f"TLS verification failed for {self._host}: {http.error_reason(error)}") from None
         except requests.exceptions.Timeout:
             raise _Retry(f"timed out waiting for {self._host}") from None
         except requests.exceptions.ConnectionError as error:
-            raise _Retry(f"could not reach {self._host}: {_reason(error)}") from None
+            raise _Retry(f"could not reach {self._host}: {http.error_reason(error)}") from None
         except requests.exceptions.RequestException as error:
-            raise _Final(f"the request failed: {_reason(error)}") from None
+            raise _Final(f"the request failed: {http.error_reason(error)}") from None
         with response:
             try:
                 data = response.raw.read(MAX_RESPONSE_BYTES, decode_content=True) or b""

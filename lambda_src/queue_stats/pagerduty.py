@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 
 from queue_stats import redact
 from queue_stats.delivery import ChannelFailed, Retryable
-from queue_stats.symbee_api import _reason, new_session
+from queue_stats.http import error_reason, new_session, retry_after
 
 CONNECT_TIMEOUT_SECONDS: Final = 3.05
 READ_TIMEOUT_SECONDS: Final = 5.0
@@ -122,13 +122,13 @@ class PagerDutyClient:
                 stream=True,
             )
         except requests.exceptions.SSLError as error:
-            raise ChannelFailed(f"TLS verification failed for {self._host}: {_reason(error)}") from None
+            raise ChannelFailed(f"TLS verification failed for {self._host}: {error_reason(error)}") from None
         except requests.exceptions.Timeout:
             raise Retryable(f"timed out waiting for {self._host}") from None
         except requests.exceptions.ConnectionError as error:
-            raise Retryable(f"could not connect to {self._host}: {_reason(error)}") from None
+            raise Retryable(f"could not connect to {self._host}: {error_reason(error)}") from None
         except requests.exceptions.RequestException as error:
-            raise ChannelFailed(f"request to {self._host} failed: {_reason(error)}") from None
+            raise ChannelFailed(f"request to {self._host} failed: {error_reason(error)}") from None
         with response:
             status = response.status_code
             answer = _answer(response)
@@ -137,7 +137,7 @@ class PagerDutyClient:
                 return str(dedup or event.get("dedup_key", "?"))
             refused = _refusal(answer, key)
             if status == 429 or status >= 500:
-                raise Retryable(f"HTTP {status}{refused}", _retry_after(response.headers.get("Retry-After")))
+                raise Retryable(f"HTTP {status}{refused}", retry_after(response.headers.get("Retry-After")))
             if 300 <= status < 400:
                 raise ChannelFailed(f"{self._host} redirected (HTTP {status}); not followed, the routing key stays put")
             if status in (400, 401, 403, 404):
@@ -216,12 +216,6 @@ def _refusal(answer: Any, key: str) -> str:
     text = "; ".join(p for p in parts if p)
     text = " ".join(redact.redact(text.replace(key, "[key]")).split())
     return f": {text[:300]}" if text else ""
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value and value.strip().isascii() and value.strip().isdigit():
-        return float(value.strip())
-    return None
 
 
 def _first_line(error: Exception) -> str:

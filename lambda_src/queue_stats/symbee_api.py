@@ -9,15 +9,12 @@ that trickles its answer a byte at a time cannot hold a poll past it either.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import random
-import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -25,10 +22,9 @@ import requests
 from queue_stats import redact
 from queue_stats.api_key import ApiKeySource
 from queue_stats.errors import ApiError, ApiKeyRejected
-from queue_stats.names import PRODUCT
+from queue_stats.http import CUT_GRACE_SECONDS, error_reason, is_digits, new_session, retry_after
 from queue_stats.settings import Settings
-from queue_stats.watchdog import Watchdog as _Watchdog  # the one watchdog of every HTTP client
-from queue_stats.watchdog import WatchedAdapter
+from queue_stats.watchdog import Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +41,6 @@ MIN_ATTEMPT_SECONDS = 0.5
 # Nor is the key re-read after a refusal: a slow Secrets Manager could hold the poll past its
 # invocation (a healthy read takes well under a second).
 MIN_KEY_REREAD_SECONDS = 3.0
-# The watchdog cuts a connection this long after the deadline: a socket timeout that fires at the
-# deadline itself says more ("timed out"), so it gets the first chance.
-CUT_GRACE_SECONDS = 0.25
 _CHUNK = 64 * 1024
 
 
@@ -163,7 +156,7 @@ class SymbeeApiClient:
                 self._sleep(delay)
 
     def _attempt(self, key: str, deadline: float, remaining: float) -> bytes:
-        with _Watchdog(remaining + CUT_GRACE_SECONDS) as watchdog:
+        with Watchdog(remaining + CUT_GRACE_SECONDS) as watchdog:
             try:
                 return self._exchange(key, deadline, remaining, watchdog)
             except _Retryable:
@@ -174,7 +167,7 @@ class SymbeeApiClient:
     def _cut_off(self, budget: float) -> str:
         return f"Symbee API was still answering at the deadline ({budget:.1f} s); the connection was cut"
 
-    def _exchange(self, key: str, deadline: float, remaining: float, watchdog: _Watchdog) -> bytes:
+    def _exchange(self, key: str, deadline: float, remaining: float, watchdog: Watchdog) -> bytes:
         try:
             response = self._session.post(
                 self._settings.api_url,
@@ -186,13 +179,13 @@ class SymbeeApiClient:
             )
         except requests.exceptions.SSLError as error:
             # A certificate that does not verify will not verify on a retry either.
-            raise ApiError(f"TLS verification failed for {self._host}: {_reason(error)}") from None
+            raise ApiError(f"TLS verification failed for {self._host}: {error_reason(error)}") from None
         except requests.exceptions.Timeout:
             raise _Retryable("timed out waiting for the Symbee API") from None
         except requests.exceptions.ConnectionError as error:
-            raise _Retryable(f"could not connect to {self._host}: {_reason(error)}") from None
+            raise _Retryable(f"could not connect to {self._host}: {error_reason(error)}") from None
         except requests.exceptions.RequestException as error:
-            raise ApiError(f"Symbee API request failed: {_reason(error)}") from None
+            raise ApiError(f"Symbee API request failed: {error_reason(error)}") from None
         with response:
             status = response.status_code
             if status == 200:
@@ -200,7 +193,7 @@ class SymbeeApiClient:
             if status in (401, 403):
                 raise _KeyRejected(status)
             if status == 429 or status >= 500:
-                raise _Retryable(f"HTTP {status}", _retry_after(response.headers.get("Retry-After")))
+                raise _Retryable(f"HTTP {status}", retry_after(response.headers.get("Retry-After")))
             if 300 <= status < 400:
                 target = _redirect_target(response.headers.get("Location", ""))
                 raise ApiError(
@@ -209,9 +202,9 @@ class SymbeeApiClient:
                 )
             raise ApiError(f"Symbee API answered HTTP {status}{_snippet(response, key)}")
 
-    def _read_body(self, response: requests.Response, deadline: float, watchdog: _Watchdog) -> bytes:
+    def _read_body(self, response: requests.Response, deadline: float, watchdog: Watchdog) -> bytes:
         declared = response.headers.get("Content-Length")
-        if declared and _is_digits(declared) and int(declared) > self._max_body_bytes:
+        if declared and is_digits(declared) and int(declared) > self._max_body_bytes:
             raise ApiError(
                 f"Symbee API response of {int(declared):,} bytes is over the "
                 f"{self._max_body_bytes:,}-byte cap; not read"
@@ -239,7 +232,7 @@ class SymbeeApiClient:
         except Exception as error:  # urllib3's protocol and timeout errors, socket errors
             if watchdog.fired:
                 raise ApiError(_late_body(total)) from None
-            raise _Retryable(f"the response body was cut off: {_reason(error)}") from None
+            raise _Retryable(f"the response body was cut off: {error_reason(error)}") from None
         return b"".join(chunks)
 
     def _backoff(self, failures: int) -> float:
@@ -256,31 +249,8 @@ class _KeyRejected(Exception):
         self.status = status
 
 
-class _NoRedirectSession(requests.Session):
-    """Never follows a redirect, nor prepares the request that would: requests does that even with
-    allow_redirects=False, and a `Location` that is not a URL then raises a bare ValueError."""
-
-    def resolve_redirects(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        return iter(())
-
-
-def new_session() -> requests.Session:
-    """One session per process: its connection pool keeps the TLS connection warm."""
-    session = _NoRedirectSession()
-    session.verify = True
-    session.headers["User-Agent"] = PRODUCT
-    for prefix in ("https://", "http://"):
-        session.mount(prefix, WatchedAdapter())
-    return session
-
-
 def _late_body(received: int) -> str:
     return f"Symbee API response body was still arriving ({received:,} bytes) at the deadline"
-
-
-def _is_digits(value: str) -> bool:
-    """Only ASCII digits: str.isdigit() also accepts '²', which int() and float() refuse."""
-    return value.isascii() and value.isdigit()
 
 
 def _redirect_target(location: str) -> str:
@@ -288,43 +258,6 @@ def _redirect_target(location: str) -> str:
         return urlsplit(location).hostname or "an unnamed location"
     except ValueError:  # e.g. "http://[bad": not a URL at all
         return "an unreadable location"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), None when absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if _is_digits(value):
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-# urllib3 names the connection or pool in its messages ("<...HTTPSConnection object at 0x7f...>: ",
-# "HTTPSConnection(host='...', port=9443): "): noise next to the host we name ourselves.
-_OBJECT_REPR = re.compile(r"(<[^<>]* object at 0x[0-9a-fA-F]+>|\b\w*Connection(?:Pool)?\(host=[^()]*\)):?\s*")
-
-
-def _reason(error: BaseException) -> str:
-    """The innermost useful words of a requests/urllib3 error, on one line.
-
-    requests wraps urllib3's MaxRetryError, whose text starts with the pool and the whole URL path,
-    so the cause that says what to fix (a failed name lookup, an untrusted certificate) would be
-    cut off; the innermost exception says it first."""
-    inner = error
-    for _ in range(10):  # a chain of wrappers; bounded in case one points back
-        nested = getattr(inner, "reason", None)
-        if not isinstance(nested, BaseException):
-            nested = next((arg for arg in inner.args if isinstance(arg, BaseException)), None)
-        if nested is None:
-            break
-        inner = nested
-    text = _OBJECT_REPR.sub("", str(inner)).replace("\n", " ").strip()
-    return (text[:200] + "...") if len(text) > 200 else text or type(inner).__name__
 
 
 def _snippet(response: requests.Response, key: str) -> str:

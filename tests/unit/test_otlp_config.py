@@ -14,6 +14,7 @@ import pytest
 from queue_stats import names as n
 from queue_stats.cloudwatch import CloudWatchPublisher
 from queue_stats.errors import ConfigError
+from queue_stats.http import CUT_GRACE_SECONDS
 from queue_stats.otlp import (
     BACKOFF_BASE_SECONDS,
     CONNECT_TIMEOUT_SECONDS,
@@ -24,7 +25,6 @@ from queue_stats.otlp import (
 from queue_stats.publish import FanOutPublisher
 from queue_stats.runtime import PUBLISH_RESERVE_SECONDS, Runtime
 from queue_stats.settings import Settings
-from queue_stats.symbee_api import CUT_GRACE_SECONDS
 
 MINIMAL = {n.ENV_COMPANY_CODE: "abc-gadgets", n.ENV_ENVIRONMENT: "prod", "AWS_REGION": "eu-west-1"}
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
