@@ -11,6 +11,7 @@ import contextvars
 import functools
 import json
 import math
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities import parameters
@@ -40,34 +41,68 @@ class _DeadlineSecretsProvider(parameters.SecretsProvider):
         return call_within(functools.partial(super()._get, name, **sdk_options), _read_deadline.get())
 
 
-class SecretsManagerApiKey:
-    """Reads the key through Powertools Parameters, whose cache makes warm polls free."""
+class SecretsManagerString:
+    """A string secret read through Powertools Parameters, whose cache makes warm reads free, each
+    read from AWS ended by the caller's deadline, the value registered for redaction before it is
+    returned. `parse` turns the SecretString into the value or raises `error`, never quoting it."""
 
-    def __init__(self, *, secret_id: str, region: str, max_age_seconds: int, client: Any) -> None:
+    def __init__(
+        self,
+        *,
+        secret_id: str,
+        region: str,
+        max_age_seconds: int,
+        client: Any,
+        what: str,
+        error: type[Exception],
+        parse: Callable[[str, str], str],
+    ) -> None:
         self._secret_id = secret_id
         self._region = region
         self._max_age = max_age_seconds
+        self._what = what
+        self._error = error
+        self._parse = parse
         self._provider = _DeadlineSecretsProvider(boto3_client=client)
         redact.install()  # before the first read: botocore logs the secret's body at DEBUG
+
+    @property
+    def secret_id(self) -> str:
+        return self._secret_id
 
     def get(self, *, refresh: bool = False, deadline: float = math.inf) -> str:
         token = _read_deadline.set(deadline)
         try:
             value = self._provider.get(self._secret_id, max_age=self._max_age, force_fetch=refresh)
         except GetParameterError as error:
-            raise ApiKeyError(
-                f"could not read the API key from Secrets Manager secret {self._secret_id!r} "
+            raise self._error(
+                f"could not read the {self._what} from Secrets Manager secret {self._secret_id!r} "
                 f"in {self._region}: {_first_line(error)}"
             ) from None
         finally:
             _read_deadline.reset(token)
         if not isinstance(value, str):
-            raise ApiKeyError(
-                f"Secrets Manager secret {self._secret_id!r} holds binary data, expected the key as a string"
+            raise self._error(
+                f"Secrets Manager secret {self._secret_id!r} holds binary data, expected the {self._what} as a string"
             )
-        key = _key_from(value, self._secret_id)
-        redact.register(key)
-        return key
+        secret = self._parse(value, self._secret_id)
+        redact.register(secret)
+        return secret
+
+
+class SecretsManagerApiKey(SecretsManagerString):
+    """The Symbee API key, as Symbee's own stack stores it (the SecretString is the key)."""
+
+    def __init__(self, *, secret_id: str, region: str, max_age_seconds: int, client: Any) -> None:
+        super().__init__(
+            secret_id=secret_id,
+            region=region,
+            max_age_seconds=max_age_seconds,
+            client=client,
+            what="API key",
+            error=ApiKeyError,
+            parse=_key_from,
+        )
 
 
 def _key_from(value: str, secret_id: str) -> str:

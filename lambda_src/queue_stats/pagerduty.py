@@ -14,10 +14,9 @@ from typing import Any, Final, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from queue_stats import redact
+from queue_stats.api_key import SecretsManagerString
 from queue_stats.delivery import ChannelFailed, Retryable
 from queue_stats.http import error_reason, new_session, retry_after
 
@@ -34,35 +33,20 @@ class RoutingKeySource(Protocol):
     def get(self, *, refresh: bool = False) -> str: ...
 
 
-class SecretsManagerRoutingKey:
+class SecretsManagerRoutingKey(SecretsManagerString):
     """The routing key in a Secrets Manager secret: the key itself, or a JSON object with a
     `routing_key` field."""
 
     def __init__(self, *, secret_id: str, max_age_seconds: int, client: Any) -> None:
-        self._secret_id = secret_id
-        self._max_age = max_age_seconds
-        self._provider = parameters.SecretsProvider(boto3_client=client)
-        redact.install()  # before the first read: botocore logs the secret's body at DEBUG
-
-    @property
-    def secret_id(self) -> str:
-        return self._secret_id
-
-    def get(self, *, refresh: bool = False) -> str:
-        try:
-            value = self._provider.get(self._secret_id, max_age=self._max_age, force_fetch=refresh)
-        except GetParameterError as error:
-            raise ChannelFailed(
-                f"could not read the PagerDuty routing key from Secrets Manager secret {self._secret_id!r}: "
-                f"{_first_line(error)}"
-            ) from None
-        if not isinstance(value, str):
-            raise ChannelFailed(
-                f"Secrets Manager secret {self._secret_id!r} holds binary data; expected the routing key as a string"
-            )
-        key = key_from_secret(value, self._secret_id)
-        redact.register(key)
-        return key
+        super().__init__(
+            secret_id=secret_id,
+            region=client.meta.region_name,
+            max_age_seconds=max_age_seconds,
+            client=client,
+            what="PagerDuty routing key",
+            error=ChannelFailed,
+            parse=key_from_secret,
+        )
 
 
 def key_from_secret(value: str, secret_id: str) -> str:
@@ -216,8 +200,3 @@ def _refusal(answer: Any, key: str) -> str:
     text = "; ".join(p for p in parts if p)
     text = " ".join(redact.redact(text.replace(key, "[key]")).split())
     return f": {text[:300]}" if text else ""
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return (text[0] if text else type(error).__name__)[:300]
