@@ -46,11 +46,16 @@ class BundlingError(RuntimeError):
     """The asset could not be built; the message says what to run."""
 
 
-def build(output_dir: Path) -> None:
-    """Install the pinned dependencies from the wheel cache into `output_dir`, then the package."""
-    if not any(WHEEL_CACHE.glob("*.whl")):
+# The same wheels for the machine running the build instead (the benchmark imports them here).
+HOST_PLATFORM_ARGS: Final = ("--only-binary=:all:", "--implementation", "cp", "--python-version", PYTHON_VERSION)
+
+
+def build(output_dir: Path, *, wheel_cache: Path = WHEEL_CACHE, platform_args: tuple[str, ...] = PLATFORM_ARGS) -> None:
+    """Install the pinned dependencies from the wheel cache into `output_dir`, then the package,
+    then compile both."""
+    if not any(wheel_cache.glob("*.whl")):
         raise BundlingError(
-            f"the wheel cache {WHEEL_CACHE} is empty; run `make synth` (or `python -m infra.wheels`) "
+            f"the wheel cache {wheel_cache} is empty; run `make synth` (or `python -m infra.wheels`) "
             "once with access to PyPI to fill it"
         )
     command = [
@@ -58,15 +63,15 @@ def build(output_dir: Path) -> None:
         "--isolated",  # ignore the machine's pip config: only the cache counts
         "--quiet", "--disable-pip-version-check",
         "--no-compile",  # .pyc files would differ between machines and change the asset hash
-        "--no-index", "--find-links", str(WHEEL_CACHE),
+        "--no-index", "--find-links", str(wheel_cache),
         "--target", str(output_dir),
-        *PLATFORM_ARGS,
+        *platform_args,
         "-r", str(REQUIREMENTS),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
         raise BundlingError(
-            f"pip could not install {REQUIREMENTS.name} from {WHEEL_CACHE} "
+            f"pip could not install {REQUIREMENTS.name} from {wheel_cache} "
             f"(run `python -m infra.wheels` to refresh the cache): {result.stderr.strip()[-2000:]}"
         )
     # Console scripts carry this machine's interpreter path and never run in Lambda.
@@ -150,14 +155,14 @@ def _version_of(interpreter: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def download() -> None:
+def download(wheel_cache: Path = WHEEL_CACHE, platform_args: tuple[str, ...] = PLATFORM_ARGS) -> None:
     """Fill the wheel cache (needs access to the package index once)."""
-    WHEEL_CACHE.mkdir(parents=True, exist_ok=True)
+    wheel_cache.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "pip", "download",
         "--quiet", "--disable-pip-version-check",
-        "--dest", str(WHEEL_CACHE),
-        *PLATFORM_ARGS,
+        "--dest", str(wheel_cache),
+        *platform_args,
         "-r", str(REQUIREMENTS),
     ]  # fmt: skip
     subprocess.run(command, check=True)  # noqa: S603
