@@ -872,8 +872,8 @@ def memory_rows(figures: Sequence[BigPoll]) -> list[Row]:
             "memory",
             f"peak RSS of a fresh process: import the handler, one poll of {f.size:,} queues (VmHWM)",
             *peak.fmt(" MB", 0),
-            f"<= {configured} MB configured",
-            verdict(peak.median <= configured * 0.75, f"{peak.median:.0f} MB is not well under {configured} MB"),
+            f"<= {configured:,} MB configured",
+            verdict(peak.median <= configured * 0.75, f"{peak.median:.0f} MB is not well under {configured:,} MB"),
         ),
         Row(
             "memory",
