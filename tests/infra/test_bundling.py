@@ -63,6 +63,12 @@ def test_two_clean_builds_give_the_same_asset_hash_and_bytes(tmp_path: Path) -> 
     assert [name for name in first_files if first_files[name] != second_files[name]] == []
 
 
+def test_the_parsers_native_decoder_is_bundled_for_lambdas_arm64_python(default_synth: Synth) -> None:
+    # msgspec is compiled code: the asset must carry its build for arm64 and Python 3.13
+    tag = wheels.PYTHON_VERSION.replace(".", "")
+    assert list(asset_dir(default_synth).glob(f"msgspec/_core.cpython-{tag}-aarch64-linux-gnu.so"))
+
+
 def test_every_module_in_the_asset_has_bytecode_for_the_runtimes_python(default_synth: Synth) -> None:
     # Given the synthesized asset
     asset = asset_dir(default_synth)
