@@ -16,16 +16,19 @@ from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.config import EnvironmentConfig
 from queue_stats import names
 
-# One poll is one API call, one secret read (cached) and a PutMetricData per 1,000 datums: a few
-# seconds at most. 30 s leaves room for a slow API and stays well under the shortest interval
-# (60 s), so two polls never overlap; the handler sizes its own deadlines from the time left.
+# One poll is one API call, one secret read (cached) and a PutMetricData per 1,000 datums. 30 s
+# stays well under the shortest interval (60 s), so two polls never overlap; the handler sizes its
+# own deadlines from the time left. The largest environment it serves in that time is
+# capacity.MAX_QUEUES_PER_POLL (README, Performance).
 TIMEOUT: Final = cdk.Duration.seconds(30)
-# 512 MB: Lambda's CPU share grows with memory, and a large poll is CPU-bound (encoding the
-# PutMetricData requests). `make bench` measured 109 MB peak for 10,000 queues and about 0.4 s of
-# CPU per 1,000 queues on a full core; at 512 MB (about 2/7 of a vCPU) that puts a 10,000-queue
-# poll near 10 s, a third of the timeout (an estimate: not measured on Lambda). For the usual
-# 10-200 queues a poll waits on the network, and the bill is cents a month either way.
-MEMORY_MB: Final = 512
+# 1,769 MB: one full vCPU, the most a Python poll can use (its work holds the GIL), and Lambda
+# gives CPU in proportion to memory. A large poll is CPU-bound (parsing, and above all encoding the
+# PutMetricData requests): `make bench` measured 2.8 s of CPU for 10,000 queues, 6.9 s for 25,000
+# and 14.8 s for 50,000 on one core, so about 7 s for 25,000 queues here against ~24 s at 512 MB
+# (2/7 of a vCPU), which would leave no room for a slow API. Peak memory is 285 MB at 50,000. For
+# the usual 10-200 queues the poll mostly waits on the network and costs cents a month at either
+# size; CPU-bound work costs the same GB-seconds at any size up to one vCPU, only faster.
+MEMORY_MB: Final = names.POLLER_MEMORY_MB
 
 RETENTION: Final = {
     1: logs.RetentionDays.ONE_DAY,

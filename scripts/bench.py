@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,17 +41,19 @@ LAMBDA_SRC = ROOT / "lambda_src"
 sys.path.insert(0, str(LAMBDA_SRC))
 sys.path.insert(0, str(ROOT / "simulator"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))  # infra/, for the asset build (infra/wheels.py imports no CDK)
 
 import boto3  # noqa: E402
+import msgspec  # noqa: E402
 import requests  # noqa: E402
 from bench_servers import GET_SECRET_VALUE, PUT_METRIC_DATA, CountingProxy  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
 
-from queue_stats import cloudwatch, runtime  # noqa: E402
+from queue_stats import cloudwatch, model, runtime  # noqa: E402
 from queue_stats import names as n  # noqa: E402
 from queue_stats.cloudwatch import CloudWatchPublisher  # noqa: E402
 from queue_stats.metrics import MAX_DATUMS_PER_REQUEST, Datum, batch_datums, health_datums, queue_datums  # noqa: E402
-from queue_stats.model import parse_body  # noqa: E402
+from queue_stats.model import ParsedResponse, parse_body  # noqa: E402
 from queue_stats.publish import Health  # noqa: E402
 from queue_stats.settings import Settings  # noqa: E402
 from queue_stats.symbee_api import request_body, request_headers  # noqa: E402
@@ -72,7 +75,7 @@ class Plan:
     e2e_sizes: tuple[int, ...]
     concurrency_queues: int
     put_delay: float
-    memory_queues: int
+    large_sizes: tuple[int, ...]  # the first is also the memory figure's
     memory_runs: int
     cold_start_pairs: int
 
@@ -84,7 +87,7 @@ class Plan:
             e2e_sizes=(100, 1_000),
             concurrency_queues=2_000,  # ~23,000 datums: 23 PutMetricData requests
             put_delay=0.1,
-            memory_queues=10_000,
+            large_sizes=(10_000, 25_000, 50_000),
             memory_runs=3,
             cold_start_pairs=15,
         )
@@ -93,11 +96,11 @@ class Plan:
     def quick(cls) -> Plan:
         return cls(
             repeat=1,
-            processing_sizes=(10, 100),
+            processing_sizes=(10, 1_000),  # 1,000: the first size with the target and its floors
             e2e_sizes=(10, 50),
             concurrency_queues=200,
             put_delay=0.02,
-            memory_queues=200,
+            large_sizes=(200, 500),
             memory_runs=1,
             cold_start_pairs=1,
         )
@@ -216,6 +219,14 @@ def stubbed(publisher: CloudWatchPublisher) -> Any:
     client = publisher._client  # the benchmark reaches in on purpose: the client as configured
     client.meta.events.register(f"before-send.cloudwatch.{PUT_METRIC_DATA}", answer)
     return client
+
+
+def configured_timeout_s() -> int:
+    """The function's timeout as infra/ configures it (read, not imported)."""
+    found = re.search(
+        r"^TIMEOUT\b.*?Duration\.seconds\((\d+)\)", (ROOT / "infra" / "poller.py").read_text(), re.MULTILINE
+    )
+    return int(found.group(1)) if found else 30
 
 
 def configured_memory_mb() -> int:
@@ -374,6 +385,36 @@ def send_all(client: Any, batches: list[list[Datum]]) -> None:
         client.put_metric_data(Namespace=n.DEFAULT_NAMESPACE, MetricData=batch)
 
 
+def cpu_timed(action: Callable[[], object], loops: int = 1) -> float:
+    """CPU seconds of this thread per call of `action`: on a shared machine, time spent waiting
+    for a core is not the code's (wall-clock figures elsewhere in the table keep it)."""
+    gc.collect()
+    started = time.thread_time()
+    for _ in range(loops):
+        action()
+    return (time.thread_time() - started) / loops
+
+
+def map_and_batch(parsed: ParsedResponse, timestamp: datetime) -> list[list[Datum]]:
+    """The stages after parsing: datums for the queues and the health, in batches."""
+    datums = queue_datums(parsed.queues, environment=ENVIRONMENT, timestamp=timestamp)
+    datums += health_datums(environment=ENVIRONMENT, timestamp=timestamp, health=Health(succeeded=True))
+    return batch_datums(datums)
+
+
+# The processing rows, each a ratio to json.loads of the same body: the pipeline, then the floors
+# that bound it (what decoding alone costs, what building boto3's dicts alone costs).
+_STAGES: dict[str, str] = {
+    "work": "parse+validate+map+batch",
+    "parse": "  of which parse+validate: parse_body, the typed fast path",
+    "rest": "  of which map+batch: queue_datums + batch_datums",
+    "general": "  parse+validate by the general path (json + field-by-field checks; any odd value)",
+    "any": "  floor: msgspec decode to dicts and lists, nothing checked",
+    "typed": "  floor: msgspec decode to typed records, types and ranges checked",
+    "bare": "  floor: json.loads + bare datum dicts, no validation or batching",
+}
+
+
 def processing(world: World, plan: Plan) -> list[Row]:
     rows: list[Row] = []
     client = stubbed(shipped_publisher(world.settings()))
@@ -382,16 +423,28 @@ def processing(world: World, plan: Plan) -> list[Row]:
         body = simulator_body(size)
         loops = max(1, 2_000 // size)  # small bodies are timed over several calls
         batches = pipeline(body, timestamp)
+        parsed = parse_body(body)
         datums = sum(len(b) for b in batches)
         send_all(client, batches)  # botocore builds some caches on a first call: not measured
         gated = size >= 1_000
-        t: dict[str, list[float]] = {k: [] for k in ("json", "work", "bare", "encode")}
+        actions: dict[str, Callable[[], object]] = {
+            "json": lambda b=body: json.loads(b),
+            "work": lambda b=body: pipeline(b, timestamp),
+        }
+        if gated:
+            actions |= {
+                "parse": lambda b=body: parse_body(b),
+                "rest": lambda p=parsed: map_and_batch(p, timestamp),
+                "general": lambda b=body: model._parse_general(b),
+                "any": lambda b=body: msgspec.json.decode(b),
+                "typed": lambda b=body: model._DECODER.decode(b),
+                "bare": lambda b=body: bare_datums(b, timestamp),
+            }
+        t: dict[str, list[float]] = {k: [] for k in (*actions, "encode")}
         for _ in range(plan.repeat):
-            t["json"].append(timed(lambda b=body: json.loads(b), loops))
-            t["work"].append(timed(lambda b=body: pipeline(b, timestamp), loops))
-            t["encode"].append(timed(lambda bs=batches: send_all(client, bs), max(1, loops // 10)))
-            if gated:
-                t["bare"].append(timed(lambda b=body: bare_datums(b, timestamp), loops))
+            for key, action in actions.items():
+                t[key].append(cpu_timed(action, loops))
+            t["encode"].append(cpu_timed(lambda bs=batches: send_all(client, bs), max(1, loops // 10)))
 
         def ratio(key: str, t: dict[str, list[float]] = t) -> Summary:
             return Summary.of([x / f for x, f in zip(t[key], t["json"], strict=True)])
@@ -403,22 +456,17 @@ def processing(world: World, plan: Plan) -> list[Row]:
         rows.append(
             Row(
                 "processing",
-                f"{size:,} queues: parse+validate+map+batch ({ms('work'):,.2f} ms) / json.loads ({ms('json'):,.2f} ms)",
+                f"{size:,} queues: {_STAGES['work']} ({ms('work'):,.2f} ms) / json.loads ({ms('json'):,.2f} ms), CPU",
                 *work.fmt("x"),
                 "<= 3x" if gated else "(<= 3x from 1,000)",
                 verdict(work.median <= 3, f"{work.median / 3:.1f}x over") if gated else "-",
             )
         )
-        if gated:
-            rows.append(
-                Row(
-                    "processing",
-                    "  floor: json.loads + bare datum dicts, no validation or batching",
-                    *ratio("bare").fmt("x"),
-                    "",
-                    "-",
-                )
-            )
+        rows += [
+            Row("processing", f"{_STAGES[key]} ({ms(key):,.2f} ms)", *ratio(key).fmt("x"), "", "-")
+            for key in _STAGES
+            if key != "work" and key in t
+        ]
         rows.append(
             Row(
                 "processing",
@@ -631,35 +679,16 @@ def concurrency(world: World, plan: Plan) -> list[Row]:
     return rows
 
 
-# Runs in a fresh interpreter: argv = [cache prefix or "", stdlib modules to load first, statement].
-# With a prefix pointing at an empty folder, every module imported afterwards is compiled from
-# source, as on Lambda today: the asset ships no .pyc and /var/task is read-only.
+# Runs in a fresh interpreter: argv = [statement]; prints the seconds the statement took.
 _IMPORT_CHILD = """
-import importlib, sys, time
-for name in filter(None, sys.argv[2].split(",")):
-    try:
-        importlib.import_module(name)
-    except Exception:
-        pass
-if sys.argv[1]:
-    sys.pycache_prefix = sys.argv[1]
+import sys, time
 started = time.perf_counter()
-exec(sys.argv[3])
+exec(sys.argv[1])
 print(time.perf_counter() - started)
 """
-_STDLIB_CHILD = """
-import sys, sysconfig
-stdlib = sysconfig.get_paths()["stdlib"]
-import queue_stats.handler
-names = [
-    name for name, module in list(sys.modules.items())
-    if (getattr(module, "__file__", None) or "").startswith(stdlib) and "site-packages" not in module.__file__
-]
-print(",".join(sorted(names)))
-"""
 
 
-def cold_start(plan: Plan) -> list[Row]:
+def cold_start(plan: Plan, asset: BuiltAsset) -> list[Row]:
     """Import time in fresh interpreters, the two imports alternating pair by pair."""
     base_env = {**os.environ, "PYTHONPATH": str(LAMBDA_SRC)}
     base_env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -668,17 +697,14 @@ def cold_start(plan: Plan) -> list[Row]:
         out = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
         return out.stdout.strip()
 
-    with (
-        tempfile.TemporaryDirectory(prefix="bench-pyc-") as warm,
-        tempfile.TemporaryDirectory(prefix="bench-no-pyc-") as empty,
-    ):
+    with tempfile.TemporaryDirectory(prefix="bench-pyc-") as warm:
         # Every module's .pyc, written once into a folder of our own: both sides then load bytecode,
         # whatever this machine's PYTHONDONTWRITEBYTECODE and the state of lambda_src/__pycache__.
         env = {**base_env, "PYTHONPYCACHEPREFIX": warm}
         run(env, "-c", "import boto3, requests, queue_stats.handler")
 
         def import_seconds(statement: str) -> float:
-            return float(run(env, "-c", _IMPORT_CHILD, "", "", statement))
+            return float(run(env, "-c", _IMPORT_CHILD, statement))
 
         bare: list[float] = []
         ours: list[float] = []
@@ -686,15 +712,6 @@ def cold_start(plan: Plan) -> list[Row]:
             order = [("bare", "import boto3, requests"), ("ours", "import queue_stats.handler")]
             for name, statement in order if pair % 2 == 0 else reversed(order):
                 (bare if name == "bare" else ours).append(import_seconds(statement))
-
-        # Without bytecode for the dependencies and lambda_src (the standard library keeps its own).
-        stdlib = run(env, "-c", _STDLIB_CHILD)
-        quiet = {**base_env, "PYTHONDONTWRITEBYTECODE": "1"}
-        compiled: list[float] = []
-        cached: list[float] = []
-        for _ in range(max(1, plan.cold_start_pairs // 3)):
-            cached.append(float(run(quiet, "-c", _IMPORT_CHILD, warm, stdlib, "import queue_stats.handler")))
-            compiled.append(float(run(quiet, "-c", _IMPORT_CHILD, empty, stdlib, "import queue_stats.handler")))
 
     ratio = Summary.of([o / b for o, b in zip(ours, bare, strict=True)])
     rows = [
@@ -707,61 +724,205 @@ def cold_start(plan: Plan) -> list[Row]:
             verdict(ratio.median <= 1.25, f"{ratio.median / 1.25:.2f}x over"),
         )
     ]
-    ratio = Summary.of([c / k for c, k in zip(compiled, cached, strict=True)])
-    rows.append(
+    return rows + shipped_cold_start(plan, asset)
+
+
+# Runs in a fresh runtime interpreter started with -I -B (no PYTHONPATH, no .pyc written, as on
+# Lambda's read-only /var/task): argv = [asset folder, statement]; prints the seconds it took.
+_ASSET_CHILD = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+started = time.perf_counter()
+exec(sys.argv[2])
+print(time.perf_counter() - started)
+"""
+BENCH_WHEELS = ROOT / ".cache" / "bench-wheels"
+
+
+@dataclass(frozen=True)
+class BuiltAsset:
+    """The function's asset built as for a synth, for this machine (or why it could not be)."""
+
+    python: str = ""
+    folder: Path | None = None
+    problem: str = ""
+
+
+def build_asset(folder: Path) -> BuiltAsset:
+    """The asset exactly as infra/wheels.py builds it (pip, then bytecode compiled by the runtime's
+    Python), but from wheels for this machine: the shipped ones are arm64 and do not load here.
+    Built before the local servers start (their environment would point pip at their certificate)."""
+    from infra import wheels  # no CDK import: only pip and compileall
+
+    try:
+        python = wheels.runtime_python()
+        if not any(BENCH_WHEELS.glob("*.whl")):
+            wheels.download(BENCH_WHEELS, wheels.HOST_PLATFORM_ARGS)
+        wheels.build(folder, wheel_cache=BENCH_WHEELS, platform_args=wheels.HOST_PLATFORM_ARGS)
+    except (wheels.BundlingError, subprocess.CalledProcessError) as error:
+        return BuiltAsset(problem=str(error).splitlines()[0][:200])
+    return BuiltAsset(python, folder)
+
+
+def shipped_cold_start(plan: Plan, asset: BuiltAsset) -> list[Row]:
+    """The built asset imported by the runtime's Python in fresh interpreters, with its .pyc and
+    without them, alternating pair by pair."""
+    from infra import wheels
+
+    statement = "import queue_stats.handler"
+    if asset.folder is None:
+        return [Row("cold start", f"  {statement} from the asset: not measured ({asset.problem})", "-", "-", "", "-")]
+    shipped: list[float] = []
+    compiled: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-asset-plain-") as folder:
+        plain = Path(folder) / "asset"
+        shutil.copytree(asset.folder, plain, ignore=shutil.ignore_patterns("__pycache__"))
+        for pair in range(max(1, plan.cold_start_pairs // 2)):
+            order = [(shipped, asset.folder), (compiled, plain)]
+            for times, where in order if pair % 2 == 0 else reversed(order):
+                out = subprocess.run(
+                    [asset.python, "-I", "-B", "-c", _ASSET_CHILD, str(where), statement],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                times.append(float(out.stdout.strip()))
+    version = wheels.PYTHON_VERSION
+    ratio = Summary.of([c / s for c, s in zip(compiled, shipped, strict=True)])
+    return [
         Row(
             "cold start",
-            f"  handler's own imports with no .pyc for dependencies and lambda_src, as bundled today "
-            f"({statistics.median(compiled) * 1000:,.0f} ms) / with ({statistics.median(cached) * 1000:,.0f} ms)",
+            f"  {statement}, Python {version}, from the asset as built: with its .pyc (as shipped)",
+            *Summary.of([x * 1000 for x in shipped]).fmt(" ms", 0),
+            "",
+            "-",
+        ),
+        Row(
+            "cold start",
+            f"  same asset without .pyc (as shipped before): Python {version} compiles every module "
+            f"({statistics.median(compiled) * 1000:,.0f} ms) / with",
             *ratio.fmt("x", 1),
             "",
             "-",
-        )
-    )
-    return rows
+        ),
+    ]
 
 
-def memory(world: World, plan: Plan) -> tuple[list[Row], Traffic]:
-    """Peak RSS of a fresh process that imports the handler and runs one poll of many queues."""
-    world.use(plan.memory_queues)
+@dataclass
+class BigPoll:
+    """Cold polls of one size, each in a fresh process: one entry per run."""
+
+    size: int
+    peak_mb: list[float] = field(default_factory=list)
+    poll_mb: list[float] = field(default_factory=list)  # peak - RSS after the imports
+    cpu_s: list[float] = field(default_factory=list)  # the poll's CPU, every thread of the process
+    wall_s: list[float] = field(default_factory=list)
+    api_s: list[float] = field(default_factory=list)
+
+
+def big_polls(world: World, plan: Plan) -> tuple[list[BigPoll], Traffic]:
+    """One cold poll per run and size, in a fresh process that imports the handler first, with
+    PutMetricData answered at the proxy: moto would spend minutes storing 100,000s of datums, and
+    CloudWatch's answer is all the poller waits for."""
     proxy = world.proxy
-    proxy.sink = True  # moto would spend minutes storing 100,000 datums; CloudWatch's answer suffices
-    total, poll = [], []
-    traffic = Traffic(plan.memory_queues, [], [], [], [])
+    figures: list[BigPoll] = []
+    traffic = Traffic(plan.large_sizes[0], [], [], [], [])
+    proxy.sink = True
     try:
-        for _ in range(plan.memory_runs):
-            proxy.reset()
-            out = subprocess.run(
-                [sys.executable, __file__, "--memory-child"],
-                env=dict(os.environ),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            result = json.loads(out.stdout.strip().splitlines()[-1])
-            total.append(result["peak_kb"] / 1024)
-            poll.append((result["peak_kb"] - result["baseline_kb"]) / 1024)
-            seen = proxy.reset()
-            traffic.requests.append(seen.requests[PUT_METRIC_DATA])
-            traffic.datums.append(sum(seen.datums))
-            traffic.wire_bytes.extend(seen.wire_bytes)
-            traffic.json_bytes.extend(seen.json_bytes)
+        for size in plan.large_sizes:
+            world.use(size)
+            f = BigPoll(size)
+            proxy.count_datums = size == traffic.queues  # decoding every body would compete for the CPU
+            for _ in range(plan.memory_runs):
+                proxy.reset()
+                out = subprocess.run(
+                    [sys.executable, __file__, "--memory-child"],
+                    env=dict(os.environ),
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                result = json.loads(out.stdout.strip().splitlines()[-1])
+                if result["queues"] != size:
+                    raise RuntimeError(f"a poll of {size:,} queues published {result['queues']:,}")
+                f.peak_mb.append(result["peak_kb"] / 1024)
+                f.poll_mb.append((result["peak_kb"] - result["baseline_kb"]) / 1024)
+                f.cpu_s.append(result["cpu_s"])
+                f.wall_s.append(result["wall_s"])
+                f.api_s.append(result["api_ms"] / 1000)
+                seen = proxy.reset()
+                if size == traffic.queues:
+                    traffic.requests.append(seen.requests[PUT_METRIC_DATA])
+                    traffic.datums.append(sum(seen.datums))
+                    traffic.wire_bytes.extend(seen.wire_bytes)
+                    traffic.json_bytes.extend(seen.json_bytes)
+            figures.append(f)
     finally:
-        proxy.sink = False
+        proxy.sink, proxy.count_datums = False, True
+    return figures, traffic
+
+
+def memory_rows(figures: Sequence[BigPoll]) -> list[Row]:
     configured = configured_memory_mb()
-    peak = Summary.of(total)
-    rows = [
+    f = figures[0]
+    peak = Summary.of(f.peak_mb)
+    return [
         Row(
             "memory",
-            f"peak RSS of a fresh process: import the handler, one poll of {plan.memory_queues:,} queues (VmHWM)",
+            f"peak RSS of a fresh process: import the handler, one poll of {f.size:,} queues (VmHWM)",
             *peak.fmt(" MB", 0),
-            f"<= {configured} MB configured",
-            verdict(peak.median <= configured * 0.75, f"{peak.median:.0f} MB is not well under {configured} MB"),
+            f"<= {configured:,} MB configured",
+            verdict(peak.median <= configured * 0.75, f"{peak.median:.0f} MB is not well under {configured:,} MB"),
         ),
-        Row("memory", "  of which the poll (peak - RSS after the imports)", *Summary.of(poll).fmt(" MB", 0), "", "-"),
+        Row(
+            "memory",
+            "  of which the poll (peak - RSS after the imports)",
+            *Summary.of(f.poll_mb).fmt(" MB", 0),
+            "",
+            "-",
+        ),
     ]
-    return rows, traffic
+
+
+# Lambda gives a function one full vCPU at 1,769 MB, and CPU in proportion below that.
+FULL_VCPU_MB = 1769
+
+
+def largest_rows(figures: Sequence[BigPoll]) -> list[Row]:
+    """What the largest environments need: CPU, memory, and the time that makes in the function."""
+    memory_mb, timeout_s = configured_memory_mb(), configured_timeout_s()
+    share = min(1.0, memory_mb / FULL_VCPU_MB)
+    rows: list[Row] = []
+    for f in figures:
+        cpu, peak = Summary.of(f.cpu_s), Summary.of(f.peak_mb)
+        rows.append(
+            Row(
+                "largest",
+                f"{f.size:,} queues: CPU of one cold poll, all threads (wall {statistics.median(f.wall_s):,.1f} s "
+                f"with the API's {statistics.median(f.api_s):,.1f} s; peak RSS {peak.median:,.0f} MB)",
+                *cpu.fmt(" s", 1),
+                "",
+                "-",
+            )
+        )
+        # CPU-bound work stretches by 1/share in the function; the API's wait does not.
+        estimate = cpu.median / share + statistics.median(f.api_s)
+        rows.append(
+            Row(
+                "largest",
+                f"  in the function at {memory_mb:,} MB ({share:.2f} vCPU): CPU / {share:.2f} + the API's wait "
+                f"(an estimate; peak {peak.median:,.0f} of {memory_mb:,} MB)",
+                f"{estimate:,.0f} s",
+                "-",
+                f"<= {timeout_s / 2:,.0f} s (half the {timeout_s} s timeout)",
+                verdict(
+                    estimate <= timeout_s / 2 and peak.median <= memory_mb * 0.75,
+                    f"{estimate:,.0f} s, {peak.median:,.0f} MB",
+                ),
+            )
+        )
+    return rows
 
 
 def rss_kb() -> tuple[int, int]:
@@ -780,12 +941,17 @@ def rss_kb() -> tuple[int, int]:
 
 
 def memory_child() -> None:
-    """One cold poll in this fresh process; prints RSS before and after as JSON on the last line."""
+    """One cold poll in this fresh process; prints its RSS before and after, its CPU and wall time
+    as JSON on the last line. The invocation has all the time it needs: this measures, it does
+    not judge the timeout."""
     lambda_module = quiet_handler()
     baseline, _ = rss_kb()
-    result = lambda_module.lambda_handler({}, LocalLambdaContext("symbee-queue-stats-bench"))
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = lambda_module.lambda_handler({}, LocalLambdaContext("symbee-queue-stats-bench", seconds=3600))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     _, peak = rss_kb()
-    print(json.dumps({"baseline_kb": baseline, "peak_kb": peak, "queues": result["queues"]}))
+    summary = {"baseline_kb": baseline, "peak_kb": peak, "queues": result["queues"], "cpu_s": cpu, "wall_s": wall}
+    print(json.dumps({**summary, "api_ms": result["api_latency_ms"]}))
 
 
 def e2e_rows(figures: Sequence[PollFigures]) -> list[Row]:
@@ -1068,15 +1234,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     rows: list[Row] = []
     with contextlib.ExitStack() as stack:
-        world = World(stack, (*plan.e2e_sizes, plan.memory_queues))
+        asset = build_asset(Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-asset-"))) / "asset")
+        world = World(stack, (*plan.e2e_sizes, *plan.large_sizes))
         rows += processing(world, plan)
         figures = [polls(world, plan, size) for size in plan.e2e_sizes]
-        memory_rows, big_poll = memory(world, plan)
-        rows += requests_rows([*(f.traffic for f in figures), big_poll])
+        big, big_traffic = big_polls(world, plan)
+        rows += requests_rows([*(f.traffic for f in figures), big_traffic])
         rows += concurrency(world, plan)
         rows += warm_rows(figures)
-        rows += cold_start(plan)
-        rows += memory_rows
+        rows += cold_start(plan, asset)
+        rows += memory_rows(big)
+        rows += largest_rows(big)
         rows += e2e_rows(figures)
         rows += otlp_side_by_side(world, plan)
     print(

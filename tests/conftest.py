@@ -35,7 +35,7 @@ class FakeLambdaContext:
 
     remaining_millis: int = 55_000
     function_name: str = "symbee-queue-stats-test"
-    memory_limit_in_mb: int = 512
+    memory_limit_in_mb: int = n.POLLER_MEMORY_MB
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:symbee-queue-stats-test"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     created: float = field(default_factory=time.monotonic)

@@ -179,9 +179,9 @@ LOG_POLL_FAILED: Final = "Poll failed:"
 
 # --- the Lambda entry point ---------------------------------------------------------------------
 HANDLER: Final = "queue_stats.handler.lambda_handler"
-# The poller function's memory: the stack deploys it and `cost` prices its GB-seconds
-# (tests/infra/test_cost_config.py checks the two agree).
-POLLER_MEMORY_MB: Final = 512
+# The poller function's memory (one full vCPU: why in infra/poller.py): the stack deploys it and
+# `cost` prices its GB-seconds.
+POLLER_MEMORY_MB: Final = 1769
 NOTIFY_HANDLER: Final = "queue_stats.notify.lambda_handler"
 
 # --- the notifier (CONTRACT.md, "The notifier") -------------------------------------------------

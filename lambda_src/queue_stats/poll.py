@@ -50,6 +50,7 @@ class PollResult:
             "queues": len(self.parsed.queues),
             "invalid_records": len(self.parsed.problems),
             "idle_queues_skipped": self.selection.idle,
+            "queues_left_out": self.selection.left_out,
             "api_latency_ms": round(self.api.latency_ms, 1),
             "api_attempts": self.api.attempts,
         }
@@ -89,6 +90,8 @@ def run_poll(
     timestamp = now()
     _log_problems(parsed)
     selection = select(parsed.queues, metrics=metrics, skip_idle=skip_idle)
+    if selection.capped is not None:
+        logger.warning("%s", selection.capped.summary())
     if publisher is None:
         return PollResult(parsed, selection, api, timestamp, None)
 

@@ -146,10 +146,12 @@ def run(args: argparse.Namespace) -> int:
     if sim.secrets_region is not None:
         settings[ENV_SECRETS_REGION] = sim.secrets_region
     exports = " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
-    print(f"Symbee API simulator on {sim.url} (Ctrl-C to stop); point the poller at it: {exports}", flush=True)
 
     restore = _sigterm_as_interrupt()
     try:
+        # Announced only once a Ctrl-C (or SIGTERM) is sure to stop the server cleanly: a script that
+        # waits for this line and then interrupts must never catch the gap before the `try`.
+        print(f"Symbee API simulator on {sim.url} (Ctrl-C to stop); point the poller at it: {exports}", flush=True)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:

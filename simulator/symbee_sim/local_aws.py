@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Sequence
 from types import TracebackType
 
+from queue_stats.names import POLLER_MEMORY_MB
+
 START_TIMEOUT_SECONDS = 30.0
 
 
@@ -116,9 +118,9 @@ class MotoServer:
 
 
 class LocalLambdaContext:
-    """Stands in for the Lambda context of one invocation (512 MB, like the deployed function)."""
+    """Stands in for the Lambda context of one invocation (the deployed function's memory)."""
 
-    memory_limit_in_mb = 512
+    memory_limit_in_mb = POLLER_MEMORY_MB
 
     def __init__(self, function_name: str, *, seconds: float = 55.0) -> None:
         self.function_name = function_name

@@ -11,8 +11,10 @@ APIs. The destroy test must stay last in this file (it removes what the others r
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -192,6 +194,31 @@ class PollRun:
     points: list[Datapoint]  # what the emulator's CloudWatch holds afterwards
 
 
+def host_builds_of_compiled_packages(code_dir: Path, native_dir: Path) -> Path:
+    """This machine's build of each distribution of the deployment that holds compiled extensions
+    (built for Lambda's arm64 Python, they cannot load here), at the very version the package pins:
+    copied from this virtualenv, which installs the same pins. Everything else runs as deployed."""
+    native_dir.mkdir()
+    compiled = []
+    for record in sorted(code_dir.glob("*.dist-info/RECORD")):
+        if any(line.split(",", 1)[0].endswith(".so") for line in record.read_text().splitlines()):
+            name, version = record.parent.name.removesuffix(".dist-info").rsplit("-", 1)
+            compiled.append((name, version))
+    assert compiled, "the package has no compiled extension: drop this overlay"
+    for name, version in compiled:
+        here = importlib.metadata.distribution(name)
+        assert here.version == version, f"{name}: this machine has {here.version}, the package pins {version}"
+        for top in sorted({Path(str(f)).parts[0] for f in here.files or () if not str(f).startswith("..")}):
+            source = Path(str(here.locate_file(top)))
+            if top.endswith(".dist-info") or not source.exists() or (native_dir / top).exists():
+                continue
+            if source.is_dir():
+                shutil.copytree(source, native_dir / top)
+            else:
+                shutil.copy2(source, native_dir / top)
+    return native_dir
+
+
 @pytest.fixture(scope="module")
 def poll(
     rehearsal: Rehearsal, stacks: list[DeployedStack], tmp_path_factory: pytest.TempPathFactory
@@ -210,6 +237,7 @@ def poll(
     code_dir = tmp_path / "code"
     with zipfile.ZipFile(io.BytesIO(deployed_package(rehearsal, stack, logical_id))) as package:
         package.extractall(code_dir)
+    native_dir = host_builds_of_compiled_packages(code_dir, tmp_path / "native")
     result_path = tmp_path / "result.json"
     # The simulator accepts only the company, environment and secrets region cdk.json configures.
     with SimulatorServer(
@@ -228,7 +256,7 @@ def poll(
         }
         run = subprocess.run(
             [sys.executable, "-I", "-S", str(RUN_HANDLER), str(code_dir), config["Handler"], config["FunctionArn"],
-             str(config["MemorySize"]), str(config["Timeout"]), str(result_path)],
+             str(config["MemorySize"]), str(config["Timeout"]), str(result_path), str(native_dir)],
             env=env,
             capture_output=True,
             text=True,

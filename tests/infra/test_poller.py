@@ -25,7 +25,7 @@ def test_function_runs_the_contract_handler_on_arm64_python(default_stack: Templ
             "Handler": names.HANDLER,
             "Runtime": "python3.13",
             "Architectures": ["arm64"],
-            "MemorySize": 512,
+            "MemorySize": 1769,  # one full vCPU: the largest environments are CPU-bound (README, Performance)
             # Well under the 60 s interval: two polls never overlap.
             "Timeout": 30,
         },

@@ -20,9 +20,23 @@ AREAS = (
     "warm poll",
     "cold start",
     "memory",
+    "largest",
     "end to end",
     "side by side",
     "otlp",
+)
+# Rows that must be there whatever the figures: the processing target with its floors, the asset's
+# import with and without bytecode, and each of the largest sizes with its estimate in the function.
+ROWS = (
+    ("processing", "1,000 queues: parse+validate+map+batch"),
+    ("processing", "floor: msgspec decode to dicts"),
+    ("processing", "floor: msgspec decode to typed records"),
+    ("processing", "floor: json.loads + bare datum dicts"),
+    ("cold start", "from the asset as built: with its .pyc"),
+    ("cold start", "same asset without .pyc"),
+    ("largest", "200 queues: CPU of one cold poll"),
+    ("largest", "500 queues: CPU of one cold poll"),
+    ("largest", "in the function at"),
 )
 
 
@@ -47,3 +61,5 @@ def test_the_benchmark_runs_and_prints_one_row_per_figure() -> None:
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
     assert {row[0] for row in rows} == set(AREAS)
     assert all(row[2] for row in rows)
+    for area, words in ROWS:
+        assert [row for row in rows if row[0] == area and words in row[1] and row[2] != "-"], (area, words)

@@ -67,3 +67,24 @@ def test_idleness_is_judged_on_all_values_even_when_they_are_not_published() -> 
     waiting = queue("cb", **{**WORKLESS, "ItemsScheduled": 2, "QueueOpen": 0, "AgentsStaffed": 0})
     chosen = select([waiting], metrics=("ItemsInQueue",), skip_idle=True)
     assert [dict(q.values) for q in chosen.queues] == [{"ItemsInQueue": 0}]
+
+
+def test_the_cap_keeps_the_most_urgent_active_queues_judged_before_the_metrics_are_cut() -> None:
+    # Given an idle queue, a quiet one, and one whose work nobody can take, and room for one queue
+    night = queue("night", **{**WORKLESS, "QueueOpen": 0, "AgentsStaffed": 0})
+    quiet = queue("quiet", **{**WORKLESS, "QueueOpen": 1, "AgentsStaffed": 3, "UnattendedItems": 0})
+    stuck = queue("stuck", **{**WORKLESS, "ItemsInQueue": 4, "UnattendedItems": 4, "AgentsStaffed": 0})
+    # When only ItemsInQueue is published (UnattendedItems, which ranks them, is not)
+    chosen = select([night, quiet, stuck], metrics=("ItemsInQueue",), skip_idle=True, limit=1)
+    # Then the idle queue is counted idle, not capped, and the unattended one is kept
+    assert [q.queue_id for q in chosen.queues] == ["stuck"]
+    assert chosen.idle == 1
+    assert chosen.left_out == 1
+    assert chosen.capped is not None
+    assert [q.queue_id for q in chosen.capped.left_out] == ["quiet"]
+
+
+def test_under_the_cap_nothing_is_left_out() -> None:
+    chosen = select([queue("a"), queue("b")], metrics=n.QUEUE_METRIC_NAMES, skip_idle=False, limit=2)
+    assert chosen.capped is None
+    assert chosen.left_out == 0
