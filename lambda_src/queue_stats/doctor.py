@@ -677,6 +677,32 @@ def queue_alarm_queries(alarms: Sequence[AlarmFacts]) -> dict[str, int]:
     return fleet
 
 
+# What to do when there are more queues than a queue alarm evaluates: Metrics Insights' WHERE knows
+# only `=`, `!=` and AND, so no set of queries can split an open set of queue ids into groups.
+OUTGROWN_FIX: Final = (
+    "give queues that must always be evaluated their own alarm (queueOverrides: each is a Metrics Insights "
+    f"alarm of its own), or monitor fewer queues (queueIds, includeAmazonQueues); see {ALARMS_SECTION}"
+)
+
+
+def capacity_warning(queues: int, capacity: int = n.MAX_SERIES_PER_QUERY) -> str | None:
+    """What `discover` says when an environment has more queues than a queue alarm evaluates."""
+    if queues <= capacity:
+        return None
+    beyond = (
+        f" Above {n.MAX_METRICS_PER_QUERY:,} queues a query reads only the first {n.MAX_METRICS_PER_QUERY:,} "
+        "metrics it finds, in no useful order."
+        if queues > n.MAX_METRICS_PER_QUERY
+        else ""
+    )
+    return (
+        f"Warning: {queues:,} queues, more than the {capacity:,} a queue alarm evaluates. Each queue alarm then "
+        f"evaluates the {capacity:,} most troubled queues at each evaluation (a Metrics Insights query returns "
+        f"{n.MAX_SERIES_PER_QUERY} series, worst first), so a queue in trouble is missed while {capacity:,} others "
+        f"are worse.{beyond} To be sure of a queue, {OUTGROWN_FIX}."
+    )
+
+
 def check_capacity(facts: Facts) -> Check:
     """The queues reported fit what the queue alarms evaluate (500 series per query)."""
     title = "capacity"
@@ -711,9 +737,7 @@ def check_capacity(facts: Facts) -> Check:
             FAIL,
             f"{reported:,} queues reported, {each}: the {reported - capacity:,} least troubled queues of "
             "each evaluation are not evaluated",
-            f"a queue in trouble is still evaluated unless {capacity:,} others are worse; give queues that must "
-            f"always be evaluated their own alarm (queueOverrides), or monitor fewer queues (queueIds, "
-            f"includeAmazonQueues); see {ALARMS_SECTION}",
+            f"a queue in trouble is still evaluated unless {capacity:,} others are worse; {OUTGROWN_FIX}",
         )
     return Check("capacity", title, PASS, f"{reported:,} queues reported; {each}")
 
