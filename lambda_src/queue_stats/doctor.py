@@ -42,6 +42,7 @@ EVALUATION_PROBLEMS: Final = {
     "EVALUATION_FAILURE": "failed to evaluate",
 }
 INSUFFICIENT_DATA: Final = "INSUFFICIENT_DATA"
+FAILED_LINE: Final = f'"{n.LOG_POLL_FAILED}"'
 ALARM: Final = "ALARM"
 SCHEDULE_RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _UNIT_MINUTES: Final = {"minute": 1, "hour": 60, "day": 1440}
@@ -377,8 +378,8 @@ def check_schedule(facts: Facts) -> Check:
             "; ".join(text for text, _ in problems),
             "; ".join(fix for _, fix in problems) + " (a deploy also restores it)",
         )
-    rule = good[0]
-    return Check("schedule", title, PASS, f"rule {rule.name} is ENABLED, {rule.schedule}, targets the poller")
+    # Physical names (random suffixes) only where the operator must type them: in failures.
+    return Check("schedule", title, PASS, f"ENABLED, {good[0].schedule}, targets the poller")
 
 
 def _same_function(target: str, function_arn: str) -> bool:
@@ -419,14 +420,12 @@ def check_polls(facts: Facts) -> Check:
     recent = sorted((p for p in points if p.timestamp >= since), key=lambda p: p.timestamp)
     failure = facts.last_failure
     if isinstance(failure, Unreadable):
-        said = f" (the last {n.LOG_POLL_FAILED} line could not be read: {failure.why})"
+        said = f" (the last {FAILED_LINE} line could not be read: {failure.why})"
     elif failure is not None:
         said = f"; last failure {_clock(failure.timestamp)}: {failure.message}"
     else:
         said = ""
-    fix = (
-        f"follow the failure's cause in {NO_POLL_RUNBOOK}; the poller's log group holds every {n.LOG_POLL_FAILED} line"
-    )
+    fix = f"follow the failure's cause in {NO_POLL_RUNBOOK}; the poller's log group holds every {FAILED_LINE} line"
     if not recent:
         return Check(
             "polls",
@@ -443,7 +442,7 @@ def check_polls(facts: Facts) -> Check:
             title,
             FAIL,
             f"the latest poll ({_clock(latest.timestamp)}) failed{said if failure else ''}"
-            + ("" if failure else f"; no {n.LOG_POLL_FAILED} line in the last {windows.failures_minutes} minutes"),
+            + ("" if failure else f"; no {FAILED_LINE} line in the last {windows.failures_minutes} minutes"),
             fix,
         )
     stale = facts.now - latest.timestamp > timedelta(minutes=2 * facts.poll_rate_minutes + 3)
@@ -497,8 +496,15 @@ def check_secret(facts: Facts) -> Check:
         "secret",
         title,
         PASS,
-        f"the poller's role may read {access.secret} (IAM policy simulation of secretsmanager:GetSecretValue)",
+        f"the poller's role may read the API key's secret (IAM policy simulation of secretsmanager:GetSecretValue "
+        f"on {_secret_name(access.secret)})",
     )
+
+
+def _secret_name(arn: str) -> str:
+    """`arn:...:secret:NAME-AbCdEf` as NAME (the suffix is random); anything else as given."""
+    match = re.fullmatch(r"arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}", arn)
+    return match[1] if match else arn
 
 
 def _stack_alarm_names(facts: Facts) -> tuple[str, ...]:
@@ -660,7 +666,7 @@ def check_dead_letters(facts: Facts) -> Check:
             f"read them (aws sqs receive-message --queue-url {first.url} --max-number-of-messages 10), fix the "
             "channel the notifier's log names, then empty the queue (aws sqs purge-queue --queue-url ...)",
         )
-    return Check("dead-letters", title, PASS, f"empty: {_listed([d.name for d in depths])}")
+    return Check("dead-letters", title, PASS, f"empty ({_plural(len(depths), 'queue')})")
 
 
 def queue_alarm_queries(alarms: Sequence[AlarmFacts]) -> dict[str, int]:

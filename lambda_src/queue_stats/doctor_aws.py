@@ -54,7 +54,7 @@ def _why(error: Exception) -> str:
         detail = error.response.get("Error", {})
         text = f"{detail.get('Code', 'Error')}: {detail.get('Message', '')}".strip().rstrip(":")
     elif isinstance(error, ResponseParserError):
-        text = "the endpoint answered with something that is not an AWS response (the API may not be available there)"
+        text = "the endpoint's answer is not an AWS response (it may not offer this API)"
     else:
         text = str(error)
     text = " ".join(text.split())
@@ -236,7 +236,7 @@ class StackReader:
                 PolicySourceArn=poller.role_arn, ActionNames=[GET_SECRET_VALUE], ResourceArns=[secret_arn]
             )
         except _AWS_ERRORS as error:
-            return Unreadable(f"IAM policy simulation is not available to these credentials here ({_why(error)})")
+            return Unreadable(f"IAM policy simulation failed: {_why(error)}")
         results = answer.get("EvaluationResults", [])
         decision = results[0].get("EvalDecision", "unknown") if results else "unknown"
         return SecretAccess(secret_arn, decision)

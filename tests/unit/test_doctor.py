@@ -278,7 +278,7 @@ def test_a_failed_latest_poll_fails_with_the_last_failure_line() -> None:
 def test_a_failed_poll_without_a_log_line_says_so() -> None:
     check = one(healthy(polls=minutes(0)), "polls")
     assert check.status == FAIL
-    assert f"no {n.LOG_POLL_FAILED} line" in check.summary
+    assert f'no "{n.LOG_POLL_FAILED}" line' in check.summary
 
 
 def test_no_poll_result_fails() -> None:
