@@ -292,7 +292,8 @@ def _unknown(check_id: str, title: str, fact: Unreadable, how: str | None = None
 
 
 def check_stack(facts: Facts) -> Check:
-    """The stack exists, its last operation completed, every resource is complete, and it is ours."""
+    """The stack exists, its last operation completed (no `ROLLBACK`, `FAILED` or `IN_PROGRESS`
+    status), every resource is complete, and it has the poller's output `PollerFunctionName`."""
     title = "stack"
     stack = facts.stack
     if isinstance(stack, Unreadable):
@@ -352,7 +353,7 @@ def check_stack(facts: Facts) -> Check:
 
 
 def check_schedule(facts: Facts) -> Check:
-    """A schedule rule of the stack is enabled and targets the poller."""
+    """A schedule rule of the stack is `ENABLED` and targets the poller."""
     title = "schedule"
     poller, rules = facts.poller, facts.rules
     if isinstance(rules, Unreadable):
@@ -388,7 +389,8 @@ def _same_function(target: str, function_arn: str) -> bool:
 
 
 def check_invocations(facts: Facts) -> Check:
-    """Lambda ran the poller in the last few minutes (its own Invocations metric)."""
+    """Lambda's own `Invocations` metric shows the poller ran in the last 3 poll intervals (at least
+    5 minutes)."""
     title = "invocations"
     minutes = facts.windows.invocations_minutes
     points = facts.invocations
@@ -410,7 +412,8 @@ def check_invocations(facts: Facts) -> Check:
 
 
 def check_polls(facts: Facts) -> Check:
-    """The latest polls succeeded (`PollSucceeded`); the last `Poll failed:` line when not."""
+    """The latest `PollSucceeded`, at most 2 poll intervals and 3 minutes old, is 1; when a poll
+    failed, the line quotes the last `Poll failed:` line of the poller's log group."""
     title = "polls"
     windows = facts.windows
     points = facts.polls
@@ -464,7 +467,8 @@ def check_polls(facts: Facts) -> Check:
 
 
 def check_secret(facts: Facts) -> Check:
-    """The poller's role may read the API-key secret (IAM policy simulation, where the caller may)."""
+    """The API key's secret exists, and IAM's policy simulator says the poller's role may
+    `secretsmanager:GetSecretValue` on it (identity policies; `?` when the caller may not simulate)."""
     title = "secret"
     access = facts.secret
     if isinstance(access, Unreadable):
@@ -547,7 +551,8 @@ def warm_up_minutes(alarm: AlarmFacts, poll_rate_minutes: int) -> int:
 
 
 def check_alarm_states(facts: Facts) -> Check:
-    """No alarm is stuck in INSUFFICIENT_DATA past its warm-up."""
+    """No alarm has been in `INSUFFICIENT_DATA` longer than its warm-up (its own, else its window plus
+    2 poll intervals plus 10 minutes); alarms in `ALARM` are listed, not failed."""
     title = "alarm states"
     alarms = facts.alarms
     if not _stack_alarm_names(facts):
@@ -585,7 +590,8 @@ def check_alarm_states(facts: Facts) -> Check:
 
 
 def check_alarm_evaluation(facts: Facts) -> Check:
-    """No Metrics Insights or PromQL alarm reports an evaluation problem (EvaluationState)."""
+    """No alarm reports an `EvaluationState` (`PARTIAL_DATA`, `EVALUATION_ERROR`,
+    `EVALUATION_FAILURE`): Metrics Insights and PromQL alarms report one when they cannot see all."""
     title = "evaluation"
     alarms = facts.alarms
     if not _stack_alarm_names(facts):
@@ -610,7 +616,8 @@ def check_alarm_evaluation(facts: Facts) -> Check:
 
 
 def check_subscriptions(facts: Facts) -> Check:
-    """No subscription of the stack's topics is still waiting for its confirmation."""
+    """No subscription of the stack's topics is pending confirmation (nothing is delivered to an
+    address until someone confirms it)."""
     title = "subscriptions"
     stack = facts.stack
     topics = () if isinstance(stack, Unreadable) or stack.status is None else stack.of_type("AWS::SNS::Topic")
@@ -644,7 +651,7 @@ def check_subscriptions(facts: Facts) -> Check:
 
 
 def check_dead_letters(facts: Facts) -> Check:
-    """The stack's SQS queues (the notifier's failed events) are empty."""
+    """The stack's SQS queues (the notifier's failed events) are empty; `–` when it has none."""
     title = "dead letters"
     stack = facts.stack
     queues = () if isinstance(stack, Unreadable) or stack.status is None else stack.of_type("AWS::SQS::Queue")
@@ -710,7 +717,8 @@ def capacity_warning(queues: int, capacity: int = n.MAX_SERIES_PER_QUERY) -> str
 
 
 def check_capacity(facts: Facts) -> Check:
-    """The queues reported fit what the queue alarms evaluate (500 series per query)."""
+    """The most queues a recent poll reported (`QueuesReported`) fit what the queue alarms evaluate:
+    500 per Metrics Insights query."""
     title = "capacity"
     alarms = facts.alarms
     if isinstance(alarms, Unreadable):
@@ -748,18 +756,39 @@ def check_capacity(facts: Facts) -> Check:
     return Check("capacity", title, PASS, f"{reported:,} queues reported; {each}")
 
 
-CHECKS: Final[tuple[Callable[[Facts], Check], ...]] = (
-    check_stack,
-    check_schedule,
-    check_invocations,
-    check_polls,
-    check_secret,
-    check_alarms,
-    check_alarm_states,
-    check_alarm_evaluation,
-    check_subscriptions,
-    check_dead_letters,
-    check_capacity,
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check: its line's id and title, the IAM actions its facts are read with, the check."""
+
+    id: str
+    title: str
+    actions: tuple[str, ...]
+    run: Callable[[Facts], Check]
+
+    @property
+    def doc(self) -> str:
+        """What it checks: the check function's docstring."""
+        return " ".join((self.run.__doc__ or "").split())
+
+
+_ALARMS_READ: Final = ("cloudwatch:DescribeAlarms",)
+CHECKS: Final = (
+    CheckSpec(
+        "stack",
+        "stack",
+        ("cloudformation:DescribeStacks", "cloudformation:ListStackResources", "lambda:GetFunctionConfiguration"),
+        check_stack,
+    ),
+    CheckSpec("schedule", "schedule", ("events:DescribeRule", "events:ListTargetsByRule"), check_schedule),
+    CheckSpec("invocations", "invocations", ("cloudwatch:GetMetricData",), check_invocations),
+    CheckSpec("polls", "polls", ("cloudwatch:GetMetricData", "logs:FilterLogEvents"), check_polls),
+    CheckSpec("secret", "secret", ("secretsmanager:DescribeSecret", "iam:SimulatePrincipalPolicy"), check_secret),
+    CheckSpec("alarms", "alarms", _ALARMS_READ, check_alarms),
+    CheckSpec("alarm-states", "alarm states", _ALARMS_READ, check_alarm_states),
+    CheckSpec("alarm-evaluation", "evaluation", _ALARMS_READ, check_alarm_evaluation),
+    CheckSpec("subscriptions", "subscriptions", ("sns:ListSubscriptionsByTopic",), check_subscriptions),
+    CheckSpec("dead-letters", "dead letters", ("sqs:GetQueueAttributes",), check_dead_letters),
+    CheckSpec("capacity", "capacity", (*_ALARMS_READ, "cloudwatch:GetMetricData"), check_capacity),
 )
 
 
@@ -769,12 +798,12 @@ def diagnose(facts: Facts) -> Report:
     name = facts.stack.name if isinstance(facts.stack, StackFacts) else "?"
     if facts.poller is None or isinstance(facts.stack, Unreadable) or facts.stack.status is None:
         return Report(name, facts.region, (stack,))
-    return Report(name, facts.region, (stack, *(check(facts) for check in CHECKS[1:])))
+    return Report(name, facts.region, (stack, *(spec.run(facts) for spec in CHECKS[1:])))
 
 
 # --- output ------------------------------------------------------------------------------------------
 
-TITLE_WIDTH: Final = max(len(title) for title in ("stack", "invocations", "alarm states", "subscriptions"))
+TITLE_WIDTH: Final = max(len(spec.title) for spec in CHECKS)
 
 
 def render(report: Report, *, marks: Mapping[str, str] = MARKS) -> str:
@@ -798,3 +827,16 @@ def render_json(reports: Sequence[Report]) -> str:
     return json.dumps(
         {"ok": all(r.ok for r in reports), "stacks": [r.as_json() for r in reports]}, indent=2, ensure_ascii=False
     )
+
+
+README_START: Final = "<!-- doctor-checks:start -->"
+README_END: Final = "<!-- doctor-checks:end -->"
+
+
+def render_markdown() -> str:
+    """The README's table of the checks, from `CHECKS` (scripts/doctor_doc.py writes it)."""
+    rows = ["| line | passes when | read with |", "| --- | --- | --- |"]
+    rows += [
+        f"| `{spec.title}` | {spec.doc} | {', '.join(f'`{action}`' for action in spec.actions)} |" for spec in CHECKS
+    ]
+    return "\n".join(rows)
