@@ -651,7 +651,7 @@ def check_subscriptions(facts: Facts) -> Check:
 
 
 def check_dead_letters(facts: Facts) -> Check:
-    """The stack's SQS queues (the notifier's failed events) are empty; `–` when it has none."""
+    """The stack's SQS queues (the notifier's failed events) are empty (not deployed: none)."""
     title = "dead letters"
     stack = facts.stack
     queues = () if isinstance(stack, Unreadable) or stack.status is None else stack.of_type("AWS::SQS::Queue")

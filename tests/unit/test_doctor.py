@@ -489,3 +489,21 @@ def test_json_holds_the_same_checks() -> None:
     (stack,) = document["stacks"]
     assert [c["id"] for c in stack["checks"]] == [c.id for c in report.checks]
     assert stack["counts"] == {PASS: 9, FAIL: 1, UNKNOWN: 0, ABSENT: 1}
+
+
+# --- the README ----------------------------------------------------------------------------------------
+
+
+def test_every_check_is_listed_under_its_own_id() -> None:
+    # Given the checks' specs (the README's table is made from them); Then a report has exactly their lines
+    assert [spec.id for spec in doctor.CHECKS] == [c.id for c in doctor.diagnose(healthy()).checks]
+    assert [spec.title for spec in doctor.CHECKS] == [c.title for c in doctor.diagnose(healthy()).checks]
+
+
+def test_the_readmes_table_of_checks_is_the_codes() -> None:
+    from infra import PROJECT_ROOT
+    from scripts.readme_block import section
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    current = section(readme, start=doctor.README_START, end=doctor.README_END)
+    assert current == doctor.render_markdown(), "README out of date: run `python scripts/doctor_doc.py --write`"
