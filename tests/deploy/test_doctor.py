@@ -34,11 +34,17 @@ from queue_stats import names as n
 from queue_stats.doctor import FAIL, PASS
 from queue_stats.doctor_aws import StackReader, gather
 from scripts.readme_block import replaced, section
-from symbee_sim import SimulatorServer, vendor_example
+from symbee_sim import vendor_example
 from tests.deploy import readme
 from tests.deploy.conftest import Rehearsal
-from tests.deploy.test_rehearsal import API_KEY, DeployedStack, deployed_stacks, run_deployed_poller
-from tests.infra.conftest import DEFAULT_STACK, cdk_json_context
+from tests.deploy.test_rehearsal import (
+    API_KEY,
+    DeployedStack,
+    configured_vendor,
+    deployed_stacks,
+    run_deployed_poller,
+)
+from tests.infra.conftest import DEFAULT_STACK
 
 pytestmark = pytest.mark.slow
 
@@ -78,13 +84,7 @@ def deployed(rehearsal: Rehearsal, tmp_path_factory: pytest.TempPathFactory) -> 
     variables = settings["Environment"]["Variables"]
     secrets = rehearsal.aws.client("secretsmanager")
     secrets.create_secret(Name=variables[n.ENV_API_KEY_SECRET_ID], SecretString=API_KEY)
-    context = cdk_json_context()
-    with SimulatorServer(
-        api_key=API_KEY,
-        company_code=context["companyCode"],
-        environment=context["environment"],
-        secrets_region=rehearsal.aws.region,
-    ) as simulator:
+    with configured_vendor(rehearsal) as simulator:
         result = run_deployed_poller(rehearsal, stack, simulator.url, tmp_path_factory.mktemp("doctor-poll"))
     assert result["ok"] is True
     put_metric(rehearsal, "AWS/Lambda", "Invocations", {"FunctionName": function_name}, value=1, at=datetime.now(UTC))

@@ -229,6 +229,18 @@ def run_deployed_poller(rehearsal: Rehearsal, stack: DeployedStack, api_url: str
     return result
 
 
+def configured_vendor(rehearsal: Rehearsal) -> SimulatorServer:
+    """The simulated Symbee API, accepting only the company, environment and secrets region cdk.json
+    configures (and the rehearsal's key)."""
+    context = cdk_json_context()
+    return SimulatorServer(
+        api_key=API_KEY,
+        company_code=context["companyCode"],
+        environment=context["environment"],
+        secrets_region=rehearsal.aws.region,
+    )
+
+
 @pytest.fixture(scope="module")
 def poll(
     rehearsal: Rehearsal, stacks: list[DeployedStack], tmp_path_factory: pytest.TempPathFactory
@@ -240,17 +252,10 @@ def poll(
         FunctionName=stack.physical_ids[poller_logical_id(stack)]
     )
     settings = config["Environment"]["Variables"]
-    context = cdk_json_context()
     # The key as Symbee's own stack stores it, before the first poll (README: "From zero").
     secrets = rehearsal.aws.client("secretsmanager")
     secrets.create_secret(Name=settings[names.ENV_API_KEY_SECRET_ID], SecretString=API_KEY)
-    # The simulator accepts only the company, environment and secrets region cdk.json configures.
-    with SimulatorServer(
-        api_key=API_KEY,
-        company_code=context["companyCode"],
-        environment=context["environment"],
-        secrets_region=rehearsal.aws.region,
-    ) as simulator:
+    with configured_vendor(rehearsal) as simulator:
         result = run_deployed_poller(rehearsal, stack, simulator.url, tmp_path)
         requests = simulator.received
     with pytest.MonkeyPatch.context() as monkeypatch:

@@ -62,17 +62,20 @@ def test_doctor_prints_plain_marks_where_the_terminal_cannot_print_them(aws: Mot
     assert stdout.isascii()
 
 
+def discover_env(aws: MotoServer, simulator: SimulatorServer) -> dict[str, str]:
+    return {
+        **clean_env(aws.env()),
+        "SYMBEE_COMPANY_CODE": COMPANY,
+        "SYMBEE_ENVIRONMENT": ENVIRONMENT,
+        "SYMBEE_API_URL": simulator.url,
+    }
+
+
 def test_discover_warns_above_what_one_queue_alarm_evaluates(aws: MotoServer) -> None:
     # Given an environment with 501 queues
     with SimulatorServer(api_key=API_KEY, company_code=COMPANY, environment=ENVIRONMENT, queues=501) as simulator:
-        env = {
-            **clean_env(aws.env()),
-            "SYMBEE_COMPANY_CODE": COMPANY,
-            "SYMBEE_ENVIRONMENT": ENVIRONMENT,
-            "SYMBEE_API_URL": simulator.url,
-        }
         # When they are discovered
-        result = run(env, "discover")
+        result = run(discover_env(aws, simulator), "discover")
     # Then the listing says what the alarms do with so many
     assert result.returncode == 0, result.stderr
     assert "Warning: 501 queues, more than the 500 a queue alarm evaluates." in result.stdout
@@ -80,12 +83,6 @@ def test_discover_warns_above_what_one_queue_alarm_evaluates(aws: MotoServer) ->
 
 def test_discover_does_not_warn_at_500_queues(aws: MotoServer) -> None:
     with SimulatorServer(api_key=API_KEY, company_code=COMPANY, environment=ENVIRONMENT, queues=500) as simulator:
-        env = {
-            **clean_env(aws.env()),
-            "SYMBEE_COMPANY_CODE": COMPANY,
-            "SYMBEE_ENVIRONMENT": ENVIRONMENT,
-            "SYMBEE_API_URL": simulator.url,
-        }
-        result = run(env, "discover", "--json")
+        result = run(discover_env(aws, simulator), "discover", "--json")
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr
