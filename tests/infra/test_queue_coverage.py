@@ -31,6 +31,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "Zürich-support": {"oldestItemAge": {"enabled": False}, "itemsInQueue": {"minutes": 10}},
 }
 QUEUE_KINDS = ("OldestItemAge", "ItemsInQueue", "UnattendedItems", "AgentsInError")
+pytestmark = pytest.mark.slow  # one synth of its own (seconds)
 
 
 @pytest.fixture(scope="module")

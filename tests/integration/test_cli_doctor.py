@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from infra import PROJECT_ROOT
 from symbee_sim import SimulatorServer
 from symbee_sim.local_aws import MotoServer
@@ -31,6 +33,7 @@ def test_without_cdk_json_or_stack_doctor_asks_for_the_stack(aws: MotoServer, tm
     )
 
 
+@pytest.mark.slow  # the stack's own loader reads cdk.json (seconds)
 def test_doctor_reads_the_stack_names_from_cdk_json(aws: MotoServer, tmp_path: Path) -> None:
     # Given a checkout whose cdk.json monitors two environments, neither deployed
     shutil.copytree(PROJECT_ROOT / "infra", tmp_path / "infra")
