@@ -27,7 +27,7 @@ LAMBDA_NAMESPACE: Final = "AWS/Lambda"
 # page. Its warm-up holds it in INSUFFICIENT_DATA until its window holds data (early end, the
 # default), or at most this long past one window plus two poll intervals when nothing arrives:
 # enough for the rest of the deploy and the first cold start.
-WARM_UP_MARGIN_MINUTES: Final = 10
+WARM_UP_MARGIN_MINUTES: Final = names.ALARM_WARM_UP_MARGIN_MINUTES
 MAX_WARM_UP_MINUTES: Final = 2880  # CloudWatch's limit
 
 

@@ -76,7 +76,7 @@ class QueueStatsStack(cdk.Stack):
             description="Subscribe pagers (PagerDuty, Opsgenie, chat) to this topic",
         )
         cdk.CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
-        cdk.CfnOutput(self, "PollerFunctionName", value=self.poller.function.function_name)
+        cdk.CfnOutput(self, names.OUTPUT_POLLER_FUNCTION_NAME, value=self.poller.function.function_name)
 
         self._acknowledge_findings()
 

@@ -1,4 +1,4 @@
-"""The `symbee-queue-stats` command line: poll, watch, discover, simulate, cost.
+"""The `symbee-queue-stats` command line: poll, watch, discover, simulate, cost, notify-test, doctor.
 
 Configured by the same environment variables as the Lambda; flags override them. Failures print
 one line to stderr (no traceback) and exit non-zero: 2 for configuration, 1 for anything else.
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from queue_stats import cost, cost_report
 from queue_stats import names as n
+from queue_stats.doctor import capacity_warning
 from queue_stats.errors import ConfigError, QueueStatsError
 from queue_stats.model import QueueStats
 from queue_stats.poll import PollResult
@@ -110,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_notify_test(commands)
     _add_cost_parser(commands)
+    _add_doctor(commands)
 
     simulate = commands.add_parser("simulate", help="serve the local Symbee API simulator on 127.0.0.1")
     simulate.set_defaults(run=_cmd_simulate)
@@ -286,9 +288,15 @@ def _cmd_discover(args: argparse.Namespace) -> int:
     if args.json:
         json.dump([_queue_json(q) for q in queues], sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
+        warning = capacity_warning(len(queues))
+        if warning:
+            print(warning, file=sys.stderr)
         return EXIT_OK
     print(render_discovery(queues))
     context = cdk_context(runtime.settings, queues)
+    warning = capacity_warning(len(queues))
+    if warning:
+        print(f"\n{warning}")
     print(f"\n{len(queues)} queues. A cdk.json snippet that monitors them:")
     if "queueIds" in context:
         print("(leave queueIds out, or empty, to monitor every queue, including ones created later)\n")
@@ -578,11 +586,84 @@ def _drill_command(args: argparse.Namespace) -> list[str]:
 
 def _marks(stream: TextIO) -> tuple[str, str]:
     """✓ and ✗ where the terminal can print them, else plain words."""
+    return ("✓", "✗") if _can_print(stream, "✓✗") else ("OK  ", "FAIL")
+
+
+def _can_print(stream: TextIO, text: str) -> bool:
     try:
-        "✓✗".encode(getattr(stream, "encoding", None) or "ascii")
+        text.encode(getattr(stream, "encoding", None) or "ascii")
     except (UnicodeEncodeError, LookupError):
-        return "OK  ", "FAIL"
-    return "✓", "✗"
+        return False
+    return True
+
+
+# --- doctor: the deployed stack's self-check -------------------------------------------------------
+
+CDK_JSON = "cdk.json"
+
+
+def _add_doctor(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        help="check a deployed stack: one line per check, what to do for each failure",
+        description=(
+            "Checks a deployed stack with your AWS credentials: the stack is complete; the schedule is enabled and "
+            "ran the poller; the latest polls succeeded; the poller's role may read the API key; every alarm exists "
+            "with actions enabled, none stuck in INSUFFICIENT_DATA, none with an evaluation problem; no email "
+            "subscription pending; no dead letters; the queues fit what the alarms evaluate. One line per check: "
+            "✓ passed, ✗ failed (with what to do), ? could not be checked (with why), – not deployed with this "
+            "stack. Exit status 0 only when no check failed."
+        ),
+    )
+    doctor.add_argument(
+        "--stack",
+        action="append",
+        metavar="NAME",
+        help=f"a deployed stack (<stackName>-<environment>); repeat for several. Default: every stack of ./{CDK_JSON}",
+    )
+    doctor.add_argument("--region", help="the stacks' AWS region (default: AWS_REGION, or the profile's)")
+    doctor.add_argument("--profile", help="the AWS profile (default: AWS_PROFILE)")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    doctor.set_defaults(run=_cmd_doctor)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    import boto3  # noqa: PLC0415 - only this command needs it
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    from queue_stats import doctor  # noqa: PLC0415
+    from queue_stats.doctor_aws import StackReader, gather  # noqa: PLC0415
+
+    stacks = args.stack or _cdk_json_stacks()
+    try:
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    except BotoCoreError as error:
+        raise ConfigError(str(error)) from None
+    if not session.region_name:
+        raise ConfigError("no AWS region: pass --region or set AWS_REGION (or a region in the profile)")
+    reader = StackReader(session)
+    reports = [doctor.diagnose(gather(reader, name)) for name in dict.fromkeys(stacks)]
+    out = sys.stdout
+    if args.json:
+        out.write(doctor.render_json(reports) + "\n")
+    else:
+        marks = doctor.MARKS if _can_print(out, "".join(doctor.MARKS.values()) + "→") else doctor.ASCII_MARKS
+        text = "\n\n".join(doctor.render(report, marks=marks) for report in reports)
+        out.write((text if marks is doctor.MARKS else text.replace("→", "->")) + "\n")
+    failed = [f"{report.stack}: {check.id}" for report in reports for check in report.failed]
+    if failed:
+        return _fail(f"{len(failed)} check(s) failed: {', '.join(failed)}", EXIT_FAILED)
+    return EXIT_OK
+
+
+def _cdk_json_stacks() -> list[str]:
+    """Every stack the cdk.json in the current folder deploys, by the stack's own naming."""
+    from queue_stats import cdk_context  # noqa: PLC0415 - needs the checkout's infra/
+
+    path = Path(CDK_JSON)
+    if not path.is_file():
+        raise ConfigError(f"name the stack: --stack <stackName>-<environment> (no {CDK_JSON} here to read it from)")
+    return cdk_context.stack_names(path, flag=CDK_JSON, instead="name the stack with --stack instead")
 
 
 if __name__ == "__main__":  # pragma: no cover

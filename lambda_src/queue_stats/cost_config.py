@@ -9,26 +9,23 @@ without it only flags work. Settings the loader does not know yet (`metrics`, `s
 
 from __future__ import annotations
 
-import importlib
-import json
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from queue_stats import cdk_context
 from queue_stats import names as n
 from queue_stats.cost import QUEUE_ALARM_METRICS, QueueAlarm, Setup
 from queue_stats.errors import ConfigError
 
+FLAG = "--config"
+INSTEAD = "give the settings as flags instead (--metrics, --skip-idle, --poll-rate-minutes)"
+
 
 def setups_from_cdk_json(path: Path) -> list[Setup]:
     """Every environment of the cdk.json at `path`; ConfigError naming what is wrong."""
-    context = _context(path)
-    config = _infra_config(path)
-    try:
-        app = config.load_config(context.get)
-    except ValueError as error:  # the loader's ConfigError (and pydantic's) name the key
-        raise ConfigError(f"{path}: {error}") from None
+    app = cdk_context.load_app(path, flag=FLAG, instead=INSTEAD)
+    config = cdk_context.infra_config(path, flag=FLAG, instead=INSTEAD)
     return [
         setup_from_environment(env, config.QUEUE_ALARM_KINDS, config.HEALTH_ALARM_KINDS) for env in app.environments
     ]
@@ -62,33 +59,3 @@ def setup_from_environment(env: Any, queue_kinds: Iterable[Any], health_kinds: I
         backend=str(getattr(env, "metrics_backend", n.DEFAULT_METRICS_BACKEND)),
         email_subscribers=len(env.notification_emails),
     )
-
-
-def _context(path: Path) -> Mapping[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"--config {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"--config {path}: cannot read it: {error}") from None
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"--config {path}: not valid JSON: {error.msg} (line {error.lineno})") from None
-    context = document.get("context") if isinstance(document, dict) else None
-    if not isinstance(context, dict):
-        raise ConfigError(f'--config {path}: has no "context" object (is it the project\'s cdk.json?)')
-    return context
-
-
-def _infra_config(path: Path) -> Any:
-    """The stack's configuration module, from the checkout beside `path` (or the path)."""
-    folder = str(path.resolve().parent)
-    if folder not in sys.path:
-        sys.path.append(folder)
-    try:
-        return importlib.import_module("infra.config")
-    except ImportError as error:
-        raise ConfigError(
-            f"--config needs the project's source checkout (its infra/ package, beside {path.name}), which is "
-            f"not importable here ({error}); give the settings as flags instead (--metrics, --skip-idle, "
-            "--poll-rate-minutes)"
-        ) from None

@@ -191,3 +191,15 @@ DETAIL_TYPE_CONTRIBUTOR_STATE_CHANGE: Final = "CloudWatch Alarm Contributor Stat
 DETAIL_TYPE_ALARM_STATE_CHANGE: Final = "CloudWatch Alarm State Change"  # the poller-health alarms
 # The stack output naming the notifier function; `notify-test --stack` reads its settings from it.
 OUTPUT_NOTIFIER_FUNCTION_NAME: Final = "NotifierFunctionName"
+
+# --- the deployed stack, as `doctor` finds its parts -------------------------------------------
+# The stack output naming the poller function; `doctor` starts from it.
+OUTPUT_POLLER_FUNCTION_NAME: Final = "PollerFunctionName"
+# A Metrics Insights (or PromQL) query returns at most this many time series: above it a queue
+# alarm evaluates the first ones in its ORDER BY and reports the evaluation state PARTIAL_DATA.
+MAX_SERIES_PER_QUERY: Final = 500
+# ... and processes at most this many metrics (then the first ones it finds, in no useful order).
+MAX_METRICS_PER_QUERY: Final = 10_000
+# "No successful poll" stays in its warm-up (INSUFFICIENT_DATA) for its window plus two poll
+# intervals plus this margin at most; `doctor` allows every alarm as long before calling one stuck.
+ALARM_WARM_UP_MARGIN_MINUTES: Final = 10

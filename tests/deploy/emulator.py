@@ -12,6 +12,11 @@ builds its table of CloudFormation resource types once, from the classes that ex
   `TagKey`/`TagValue` and fails the whole stack. The shim renames them (and serialises
   `KeyPolicy`, which CloudFormation gives as an object and the API as a string).
 
+- SNS email subscriptions: moto confirms every subscription at once; SNS keeps an email
+  subscription pending until someone clicks its confirmation link, and lists it with
+  `SubscriptionArn` `PendingConfirmation`. The shim lists moto's unconfirmed email subscriptions
+  that way (it has no way to confirm one, as in an account where nobody clicked).
+
 Nothing else is changed: every other resource type is moto's own, and what moto cannot hold stays
 with the template assertions (see `tests/deploy/resources.py`). When a moto upgrade brings either
 feature, drop its shim here (`register_shims` checks that moto then uses the alarm shim).
@@ -35,6 +40,7 @@ from moto.cloudwatch.models import (
 )
 from moto.core.common_models import CloudFormationModel
 from moto.kms.models import Key
+from moto.sns.models import Subscription
 
 
 def _metric_data_queries(metrics: list[dict[str, Any]]) -> list[MetricDataQuery]:
@@ -180,8 +186,20 @@ def _create_key_with_tags(
     )
 
 
+EMAIL_PROTOCOLS = ("email", "email-json")
+
+
+def _listed_subscription_arn(subscription: Subscription) -> str:
+    """What ListSubscriptions(ByTopic) shows as the subscription's ARN (moto's serializer reads
+    `subscription_arn` before its own `arn`)."""
+    if subscription.protocol in EMAIL_PROTOCOLS and not subscription.confirmed:
+        return "PendingConfirmation"
+    return str(subscription.arn)
+
+
 def register_shims() -> None:
-    """Add the shims to moto's CloudFormation (idempotent; before the first stack is parsed)."""
+    """Add the shims to moto (idempotent; before the first stack is parsed)."""
+    Subscription.subscription_arn = property(_listed_subscription_arn)  # type: ignore[attr-defined]
     Key.create_from_cloudformation_json = classmethod(_create_key_with_tags)  # type: ignore[method-assign,assignment]
     # moto caches its resource-type table; a class defined after the first lookup would be missed.
     parsing.get_model_list.cache_clear()

@@ -48,6 +48,7 @@ CONSOLE_RUN = ("poll", "discover", "cost", "watch")
 CONSOLE_HELP = {
     "simulate": "serves until stopped; tests/integration/test_cli.py runs it",
     "watch": "without --count it polls until stopped; tests/integration/test_cli.py runs it",
+    "doctor": "checks a deployed stack; tests/deploy/test_doctor.py runs the README's command on the rehearsal's",
     "notify-test": (
         "sends through a deployed stack's channels (--stack reads its outputs); tests/integration drives it "
         "against local stand-ins"

@@ -219,6 +219,56 @@ def host_builds_of_compiled_packages(code_dir: Path, native_dir: Path) -> Path:
     return native_dir
 
 
+def poller_logical_id(stack: DeployedStack) -> str:
+    (logical_id,) = [i for i, r in functions(stack) if r["Properties"]["Handler"] == names.HANDLER]
+    return logical_id
+
+
+def run_deployed_poller(rehearsal: Rehearsal, stack: DeployedStack, api_url: str, tmp_path: Path) -> dict[str, Any]:
+    """The deployed poller's package run once here, as Lambda would run it, with the deployed
+    function's environment and `api_url` as the API (the one setting a real account would not
+    have); what the handler returned. The key's secret must exist."""
+    logical_id = poller_logical_id(stack)
+    config = rehearsal.aws.client("lambda").get_function_configuration(FunctionName=stack.physical_ids[logical_id])
+    code_dir = tmp_path / "code"
+    with zipfile.ZipFile(io.BytesIO(deployed_package(rehearsal, stack, logical_id))) as package:
+        package.extractall(code_dir)
+    native_dir = host_builds_of_compiled_packages(code_dir, tmp_path / "native")
+    result_path = tmp_path / "result.json"
+    env = {
+        **config["Environment"]["Variables"],
+        **rehearsal.server.env(),
+        names.ENV_API_URL: api_url,
+        "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", str(RUN_HANDLER), str(code_dir), config["Handler"], config["FunctionArn"],
+         str(config["MemorySize"]), str(config["Timeout"]), str(result_path), str(native_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, f"the deployed code failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    result: dict[str, Any] = json.loads(result_path.read_text())
+    return result
+
+
+def configured_vendor(rehearsal: Rehearsal) -> SimulatorServer:
+    """The simulated Symbee API, accepting only the company, environment and secrets region cdk.json
+    configures (and the rehearsal's key)."""
+    context = cdk_json_context()
+    return SimulatorServer(
+        api_key=API_KEY,
+        company_code=context["companyCode"],
+        environment=context["environment"],
+        secrets_region=rehearsal.aws.region,
+    )
+
+
 @pytest.fixture(scope="module")
 def poll(
     rehearsal: Rehearsal, stacks: list[DeployedStack], tmp_path_factory: pytest.TempPathFactory
@@ -226,50 +276,21 @@ def poll(
     """The deployed poller's package, run once here with the deployed settings, against the simulator."""
     tmp_path = tmp_path_factory.mktemp("poll")
     stack = next(s for s in stacks if s.name == DEFAULT_STACK)
-    (logical_id,) = [i for i, r in functions(stack) if r["Properties"]["Handler"] == names.HANDLER]
-    config = rehearsal.aws.client("lambda").get_function_configuration(FunctionName=stack.physical_ids[logical_id])
+    config = rehearsal.aws.client("lambda").get_function_configuration(
+        FunctionName=stack.physical_ids[poller_logical_id(stack)]
+    )
     settings = config["Environment"]["Variables"]
-    context = cdk_json_context()
     # The key as Symbee's own stack stores it, before the first poll (README: "From zero").
     secrets = rehearsal.aws.client("secretsmanager")
     secrets.create_secret(Name=settings[names.ENV_API_KEY_SECRET_ID], SecretString=API_KEY)
-
-    code_dir = tmp_path / "code"
-    with zipfile.ZipFile(io.BytesIO(deployed_package(rehearsal, stack, logical_id))) as package:
-        package.extractall(code_dir)
-    native_dir = host_builds_of_compiled_packages(code_dir, tmp_path / "native")
-    result_path = tmp_path / "result.json"
-    # The simulator accepts only the company, environment and secrets region cdk.json configures.
-    with SimulatorServer(
-        api_key=API_KEY,
-        company_code=context["companyCode"],
-        environment=context["environment"],
-        secrets_region=rehearsal.aws.region,
-    ) as simulator:
-        env = {
-            **settings,
-            **rehearsal.server.env(),
-            names.ENV_API_URL: simulator.url,  # the one setting a real account would not have
-            "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
-            "AWS_CONFIG_FILE": str(tmp_path / "none"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-        }
-        run = subprocess.run(
-            [sys.executable, "-I", "-S", str(RUN_HANDLER), str(code_dir), config["Handler"], config["FunctionArn"],
-             str(config["MemorySize"]), str(config["Timeout"]), str(result_path), str(native_dir)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )  # fmt: skip
-        assert run.returncode == 0, f"the deployed code failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    with configured_vendor(rehearsal) as simulator:
+        result = run_deployed_poller(rehearsal, stack, simulator.url, tmp_path)
         requests = simulator.received
     with pytest.MonkeyPatch.context() as monkeypatch:
         for name, value in rehearsal.server.env().items():
             monkeypatch.setenv(name, value)
         points = read_metrics(settings[names.ENV_METRICS_NAMESPACE])
-    yield PollRun(json.loads(result_path.read_text()), settings, requests, points)
+    yield PollRun(result, settings, requests, points)
     secrets.delete_secret(SecretId=settings[names.ENV_API_KEY_SECRET_ID], ForceDeleteWithoutRecovery=True)
 
 
