@@ -42,6 +42,14 @@ class AlarmKind:
     problem: str  # one sentence: what is wrong when it is in ALARM
     cleared: str  # one sentence: what an OK from a real evaluation means
     steps: tuple[str, ...]  # what to do, shortest first
+    # What its PromQL alarm reads over OpenTelemetry (METRICS_BACKEND otel/both) when that is not
+    # `metric`; empty for alarms on AWS/Lambda metrics, which are never sent over OTLP.
+    otel_metrics: tuple[str, ...] | None = None
+
+    @property
+    def promql_metrics(self) -> tuple[str, ...]:
+        """The poller's metrics its PromQL alarm reads; empty when it has none (Lambda's own)."""
+        return (self.metric,) if self.otel_metrics is None else self.otel_metrics
 
     @property
     def per_queue(self) -> bool:
@@ -100,6 +108,8 @@ KINDS: Final = (
             "The queue should be closed now: close it in Symbee and this alarm stops.",
             "Pages outside hours for a queue you do not staff: switch this alarm off for it in queueOverrides.",
         ),
+        # PromQL combines the three per queue, so this alarm needs no derived metric there.
+        otel_metrics=(n.METRIC_ITEMS_IN_QUEUE, n.METRIC_AGENTS_AVAILABLE, n.METRIC_QUEUE_OPEN),
     ),
     AlarmKind(
         name="AgentsInError",
@@ -147,6 +157,7 @@ KINDS: Final = (
             "No such line (a timeout, an import error after a deploy): check Duration against the timeout "
             "on the dashboard, and redeploy a known-good version if a change broke it.",
         ),
+        otel_metrics=(),
     ),
     AlarmKind(
         name="PollerThrottles",
@@ -161,6 +172,7 @@ KINDS: Final = (
             "Check the account's ConcurrentExecutions in the Lambda console.",
             "If another workload uses it all, raise the account quota or set reservedConcurrency to true.",
         ),
+        otel_metrics=(),
     ),
 )
 

@@ -1,0 +1,97 @@
+"""The PromQL form of the stack's alarms, for the OpenTelemetry backend: the condition of each
+queue alarm and of "No successful poll" as CloudWatch's `EvaluationCriteria.PromQLCriteria`.
+`infra/alarms.py` gives them the names, descriptions and actions of the classic alarms.
+
+A PromQL alarm has no threshold, period or missing-data setting: the query is the condition, every
+series it returns is a contributor in breach, and `PendingPeriod` is how long a contributor must
+keep breaching (the alarm's `minutes`, in whole polls, as the classic alarm evaluates them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+from infra import promql
+from infra.config import AlarmKind, AlarmSettings, EnvironmentConfig
+
+# CloudWatch evaluates the query every minute; points arrive once per poll, at most every minute.
+EVALUATION_INTERVAL_SECONDS: Final = 60
+MAX_PERIOD_SECONDS: Final = 86_400  # CloudWatch's limit on PendingPeriod and RecoveryPeriod
+# "No successful poll" has no warm-up as a PromQL alarm (those start OK and the query sees no data
+# before the first poll), so it waits this many poll intervals longer than its window: after a
+# deploy the first scheduled poll comes one interval after the schedule is created, and a second
+# interval covers a slow first run. A dead poller is reported that much later than by the classic
+# alarm.
+POLL_FAILED_GRACE_POLLS: Final = 2
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What CloudWatch evaluates for one PromQL alarm."""
+
+    query: str
+    pending_seconds: int
+    recovery_seconds: int
+
+    def properties(self) -> dict[str, Any]:
+        """The `CfnAlarm` properties that make it a PromQL alarm."""
+        return {
+            "evaluation_criteria": cloudwatch.CfnAlarm.EvaluationCriteriaProperty(
+                prom_ql_criteria=cloudwatch.CfnAlarm.AlarmPromQLCriteriaProperty(
+                    query=self.query,
+                    pending_period=self.pending_seconds,
+                    recovery_period=self.recovery_seconds,
+                )
+            ),
+            "evaluation_interval": EVALUATION_INTERVAL_SECONDS,
+        }
+
+
+def recovery_seconds(config: EnvironmentConfig) -> int:
+    """A contributor returns to OK after one whole poll interval without a breach: one poll that
+    dips under the threshold between breaching ones neither resolves nor re-pages."""
+    return min(config.poll_rate_minutes * 60, MAX_PERIOD_SECONDS)
+
+
+def queue_condition(
+    config: EnvironmentConfig,
+    kind: AlarmKind,
+    settings: AlarmSettings,
+    *,
+    only_queue: str | None = None,
+    exclude: Sequence[str] = (),
+    function: str,
+) -> Condition:
+    """The condition of a per-queue alarm (a fleet alarm, or an override's own); `function` is the
+    classic alarm's Metrics Insights function, so one queue's series fold the same way."""
+    common = {
+        "environment": config.environment,
+        "poll_rate_minutes": config.poll_rate_minutes,
+        "threshold": settings.threshold,
+        "only_queue": only_queue,
+        "exclude_queues": exclude,
+    }
+    if kind is AlarmKind.UNATTENDED_ITEMS:
+        query = promql.unattended_query(**common)
+    else:
+        metric = kind.metric
+        assert metric is not None, kind  # a queue alarm always reads a per-queue metric
+        query = promql.queue_alarm_query(metric=metric, function=function, **common)
+    window = config.alarm_window(kind, settings.minutes)
+    return Condition(query, window.minutes * 60, recovery_seconds(config))
+
+
+def poll_failed_condition(config: EnvironmentConfig, settings: AlarmSettings) -> Condition:
+    """The condition of "No successful poll": the latest poll failed, or none reported, for its
+    window plus the grace (see POLL_FAILED_GRACE_POLLS)."""
+    window = config.alarm_window(AlarmKind.POLL_FAILED, settings.minutes)
+    pending = (window.minutes + POLL_FAILED_GRACE_POLLS * config.poll_rate_minutes) * 60
+    return Condition(
+        promql.poll_failed_query(environment=config.environment, poll_rate_minutes=config.poll_rate_minutes),
+        min(pending, MAX_PERIOD_SECONDS),
+        recovery_seconds(config),
+    )
