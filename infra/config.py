@@ -253,8 +253,7 @@ class EnvironmentConfig(Model):
                 )
             # The longest PromQL condition (items, agents and open state), for the same exclusions.
             longest = promql.unattended_query(
-                environment=self.environment,
-                poll_rate_minutes=self.poll_rate_minutes,
+                promql.Source(self.environment, self.poll_rate_minutes),
                 threshold=self.alarms[kind].threshold,
                 exclude_queues=excluded,
             )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from queue_stats import names, rules
@@ -43,17 +44,6 @@ def number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def window(poll_rate_minutes: int) -> str:
-    """The range holding the latest poll's sample (see the module's docstring)."""
-    return f"{poll_rate_minutes + LATE_POLL_MINUTES}m"
-
-
-def selector(metric: str, *, environment: str, matchers: Sequence[str] = ()) -> str:
-    """`metric` of one environment, with any further label matchers."""
-    labels = [f"{names.DIM_ENVIRONMENT}={string_literal(environment)}", *matchers]
-    return f"{metric}{{{','.join(labels)}}}"
-
-
 def queue_matchers(*, only_queue: str | None = None, exclude_queues: Sequence[str] = ()) -> list[str]:
     """`QueueId` matchers for an override's own alarm or a fleet alarm that leaves overrides out.
     Over OTLP ids travel as the API wrote them (no CloudWatch escaping), so a configured id is
@@ -65,18 +55,32 @@ def queue_matchers(*, only_queue: str | None = None, exclude_queues: Sequence[st
     return matchers
 
 
-def latest(metric: str, *, environment: str, poll_rate_minutes: int, matchers: Sequence[str] = ()) -> str:
-    """Each series' latest sample, while it is at most one poll interval (and a minute) old."""
-    return (
-        f"last_over_time({selector(metric, environment=environment, matchers=matchers)}[{window(poll_rate_minutes)}])"
-    )
+@dataclass(frozen=True)
+class Source:
+    """What the queries read: one environment's metrics, a point per series every poll."""
+
+    environment: str
+    poll_rate_minutes: int
+
+    @property
+    def window(self) -> str:
+        """The range holding the latest poll's sample (see the module's docstring)."""
+        return f"{self.poll_rate_minutes + LATE_POLL_MINUTES}m"
+
+    def selector(self, metric: str, matchers: Sequence[str] = ()) -> str:
+        """`metric` of this environment, with any further label matchers."""
+        labels = [f"{names.DIM_ENVIRONMENT}={string_literal(self.environment)}", *matchers]
+        return f"{metric}{{{','.join(labels)}}}"
+
+    def latest(self, metric: str, matchers: Sequence[str] = ()) -> str:
+        """Each series' latest sample, while it is at most one poll interval (and a minute) old."""
+        return f"last_over_time({self.selector(metric, matchers)}[{self.window}])"
 
 
 # --- alarm conditions: every series returned is a contributor in breach ----------------------------
 def queue_alarm_query(
+    source: Source,
     *,
-    environment: str,
-    poll_rate_minutes: int,
     metric: str,
     function: str,
     threshold: float,
@@ -85,93 +89,73 @@ def queue_alarm_query(
 ) -> str:
     """One contributor per (QueueId, QueueName) whose latest `metric` is at least `threshold`;
     `function` folds the series of one queue (e.g. one per TaskType) into one."""
-    values = latest(
-        metric,
-        environment=environment,
-        poll_rate_minutes=poll_rate_minutes,
-        matchers=queue_matchers(only_queue=only_queue, exclude_queues=exclude_queues),
-    )
+    values = source.latest(metric, queue_matchers(only_queue=only_queue, exclude_queues=exclude_queues))
     return f"{AGGREGATIONS[function]} by ({QUEUE_LABELS}) ({values}) >= {number(threshold)}"
 
 
 def unattended_query(
-    *,
-    environment: str,
-    poll_rate_minutes: int,
-    threshold: float,
-    only_queue: str | None = None,
-    exclude_queues: Sequence[str] = (),
+    source: Source, *, threshold: float, only_queue: str | None = None, exclude_queues: Sequence[str] = ()
 ) -> str:
     """Work waiting with nobody available while the queue is not closed, per queue: at least
     `threshold` items, and zero agents available, unless the queue says it is closed. A queue whose
     open state is unknown (no QueueOpen sample) is not closed, so it can fire."""
     waiting = queue_alarm_query(
-        environment=environment,
-        poll_rate_minutes=poll_rate_minutes,
+        source,
         metric=names.METRIC_ITEMS_IN_QUEUE,
         function="MIN",
         threshold=threshold,
         only_queue=only_queue,
         exclude_queues=exclude_queues,
     )
-    rate = poll_rate_minutes
-    available = latest(names.METRIC_AGENTS_AVAILABLE, environment=environment, poll_rate_minutes=rate)
-    open_state = latest(names.METRIC_QUEUE_OPEN, environment=environment, poll_rate_minutes=rate)
-    nobody = f"max by ({names.DIM_QUEUE_ID}) ({available}) == 0"
-    closed = f"max by ({names.DIM_QUEUE_ID}) ({open_state}) == 0"
+    nobody = f"max by ({names.DIM_QUEUE_ID}) ({source.latest(names.METRIC_AGENTS_AVAILABLE)}) == 0"
+    closed = f"max by ({names.DIM_QUEUE_ID}) ({source.latest(names.METRIC_QUEUE_OPEN)}) == 0"
     on = f"on ({names.DIM_QUEUE_ID})"
     return f"(({waiting}) and {on} ({nobody})) unless {on} ({closed})"
 
 
-def poll_failed_query(*, environment: str, poll_rate_minutes: int) -> str:
+def poll_failed_query(source: Source) -> str:
     """One contributor (the environment) while the latest poll failed (PollSucceeded 0) or no poll
     has reported for a poll interval and a minute: a dead poller sends nothing at all."""
-    polls = selector(names.METRIC_POLL_SUCCEEDED, environment=environment)
-    span = window(poll_rate_minutes)
-    failed = f"max by ({names.DIM_ENVIRONMENT}) (last_over_time({polls}[{span}])) < 1"
-    return f"({failed}) or absent_over_time({polls}[{span}])"
+    polls = source.selector(names.METRIC_POLL_SUCCEEDED)
+    failed = f"max by ({names.DIM_ENVIRONMENT}) (last_over_time({polls}[{source.window}])) < 1"
+    return f"({failed}) or absent_over_time({polls}[{source.window}])"
 
 
 # --- dashboard queries -----------------------------------------------------------------------------
-def total_query(*, environment: str, poll_rate_minutes: int, metric: str, function: str) -> str:
+def total_query(source: Source, *, metric: str, function: str) -> str:
     """`function` of `metric` over every queue that reported in the last poll."""
-    values = latest(metric, environment=environment, poll_rate_minutes=poll_rate_minutes)
-    return f"{AGGREGATIONS[function]}({values})"
+    return f"{AGGREGATIONS[function]}({source.latest(metric)})"
 
 
-def top_queues_query(*, environment: str, poll_rate_minutes: int, metric: str, function: str, limit: int) -> str:
+def top_queues_query(source: Source, *, metric: str, function: str, limit: int) -> str:
     """The `limit` queues with the highest `metric`, one series each, labelled with the name."""
-    values = latest(metric, environment=environment, poll_rate_minutes=poll_rate_minutes)
-    return f"topk({limit}, {AGGREGATIONS[function]} by ({names.DIM_QUEUE_NAME}) ({values}))"
+    return f"topk({limit}, {AGGREGATIONS[function]} by ({names.DIM_QUEUE_NAME}) ({source.latest(metric)}))"
 
 
-def count_above_zero_query(*, environment: str, poll_rate_minutes: int, metric: str) -> str:
+def count_above_zero_query(source: Source, *, metric: str) -> str:
     """How many queues have `metric` above zero (0, not nothing, when none has)."""
-    values = latest(metric, environment=environment, poll_rate_minutes=poll_rate_minutes)
-    return f"count(max by ({names.DIM_QUEUE_ID}) ({values}) > 0) or vector(0)"
+    return f"count(max by ({names.DIM_QUEUE_ID}) ({source.latest(metric)}) > 0) or vector(0)"
 
 
-def queue_name_query(*, environment: str, poll_rate_minutes: int, metric: str, function: str, name_part: str) -> str:
+def queue_name_query(source: Source, *, metric: str, function: str, name_part: str) -> str:
     """`function` of `metric` over the queues whose name contains `name_part` (any case): the
     dashboard puts its Queue field's text there, so typing part of a name is enough."""
     matcher = f"{names.DIM_QUEUE_NAME}=~{string_literal(f'(?i).*{name_part}.*')}"
-    values = latest(metric, environment=environment, poll_rate_minutes=poll_rate_minutes, matchers=[matcher])
-    return f"{AGGREGATIONS[function]}({values})"
+    return f"{AGGREGATIONS[function]}({source.latest(metric, [matcher])})"
 
 
-def health_query(*, environment: str, poll_rate_minutes: int, metric: str, function: str) -> str:
+def health_query(source: Source, *, metric: str, function: str) -> str:
     """`function` of a poller-health metric over each poll interval (one sample per poll)."""
-    polls = selector(metric, environment=environment)
-    return f"{AGGREGATIONS[function]}_over_time({polls}[{poll_rate_minutes}m])"
+    return f"{AGGREGATIONS[function]}_over_time({source.selector(metric)}[{source.poll_rate_minutes}m])"
 
 
-def seconds_since_poll_query(*, environment: str, poll_rate_minutes: int) -> str:
-    """Seconds since the newest PollSucceeded sample, successful or not (nothing after an hour
-    and an interval without one)."""
-    polls = selector(names.METRIC_POLL_SUCCEEDED, environment=environment)
-    return f"time() - max(max_over_time(timestamp({polls})[{60 + poll_rate_minutes}m:1m]))"
+def seconds_since_poll_query(source: Source) -> str:
+    """Seconds since the newest PollSucceeded sample, successful or not (nothing once an hour and
+    a poll interval have passed without one)."""
+    stamps = f"timestamp({source.selector(names.METRIC_POLL_SUCCEEDED)})"
+    return f"time() - max(max_over_time({stamps}[{60 + source.poll_rate_minutes}m:1m]))"
 
 
 def threshold_line(value: float) -> str:
-    """A constant line at an alarm's threshold (the PromQL widget has no annotations)."""
+    """A constant line at an alarm's threshold (the PromQL chart has no annotations)."""
     return f"vector({number(value)})"

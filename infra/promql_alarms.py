@@ -68,19 +68,22 @@ def queue_condition(
 ) -> Condition:
     """The condition of a per-queue alarm (a fleet alarm, or an override's own); `function` is the
     classic alarm's Metrics Insights function, so one queue's series fold the same way."""
-    common = {
-        "environment": config.environment,
-        "poll_rate_minutes": config.poll_rate_minutes,
-        "threshold": settings.threshold,
-        "only_queue": only_queue,
-        "exclude_queues": exclude,
-    }
+    source = promql.Source(config.environment, config.poll_rate_minutes)
     if kind is AlarmKind.UNATTENDED_ITEMS:
-        query = promql.unattended_query(**common)
+        query = promql.unattended_query(
+            source, threshold=settings.threshold, only_queue=only_queue, exclude_queues=exclude
+        )
     else:
         metric = kind.metric
         assert metric is not None, kind  # a queue alarm always reads a per-queue metric
-        query = promql.queue_alarm_query(metric=metric, function=function, **common)
+        query = promql.queue_alarm_query(
+            source,
+            metric=metric,
+            function=function,
+            threshold=settings.threshold,
+            only_queue=only_queue,
+            exclude_queues=exclude,
+        )
     window = config.alarm_window(kind, settings.minutes)
     return Condition(query, window.minutes * 60, recovery_seconds(config))
 
@@ -91,7 +94,7 @@ def poll_failed_condition(config: EnvironmentConfig, settings: AlarmSettings) ->
     window = config.alarm_window(AlarmKind.POLL_FAILED, settings.minutes)
     pending = (window.minutes + POLL_FAILED_GRACE_POLLS * config.poll_rate_minutes) * 60
     return Condition(
-        promql.poll_failed_query(environment=config.environment, poll_rate_minutes=config.poll_rate_minutes),
+        promql.poll_failed_query(promql.Source(config.environment, config.poll_rate_minutes)),
         min(pending, MAX_PERIOD_SECONDS),
         recovery_seconds(config),
     )
