@@ -4,7 +4,8 @@ queue alarm and of "No successful poll" as CloudWatch's `EvaluationCriteria.Prom
 
 A PromQL alarm has no threshold, period or missing-data setting: the query is the condition, every
 series it returns is a contributor in breach, and `PendingPeriod` is how long a contributor must
-keep breaching (the alarm's `minutes`, in whole polls, as the classic alarm evaluates them).
+keep breaching: for a queue alarm, from its first breaching poll to the last poll of the alarm's
+`minutes` (rounded up to whole polls, as for the classic alarm).
 """
 
 from __future__ import annotations
@@ -52,9 +53,9 @@ class Condition:
 
 
 def recovery_seconds(config: EnvironmentConfig) -> int:
-    """A contributor returns to OK after one whole poll interval without a breach: one poll that
-    dips under the threshold between breaching ones neither resolves nor re-pages."""
-    return min(config.poll_rate_minutes * 60, MAX_PERIOD_SECONDS)
+    """A contributor returns to OK after a poll interval and a minute without a breach: one good
+    poll between breaching ones neither resolves nor re-pages, even when the next poll lands late."""
+    return min((config.poll_rate_minutes + promql.LATE_POLL_MINUTES) * 60, MAX_PERIOD_SECONDS)
 
 
 def queue_condition(
@@ -84,8 +85,11 @@ def queue_condition(
             only_queue=only_queue,
             exclude_queues=exclude,
         )
-    window = config.alarm_window(kind, settings.minutes)
-    return Condition(query, window.minutes * 60, recovery_seconds(config))
+    # Pending from the first breaching poll, it fires on the poll that completes the window (as
+    # many breaching polls as the classic alarm needs); each poll is seen within the minute after
+    # it lands, so it fires when the classic alarm does, once that poll's minute has closed.
+    polls = config.alarm_window(kind, settings.minutes).datapoints_to_alarm
+    return Condition(query, (polls - 1) * config.poll_rate_minutes * 60, recovery_seconds(config))
 
 
 def poll_failed_condition(config: EnvironmentConfig, settings: AlarmSettings) -> Condition:
