@@ -202,3 +202,51 @@ def check(
     """Fail with promtool's own account when any expectation does not hold."""
     outcome = run(promtool, workdir, rules, series, expects)
     assert outcome.passed, outcome.output
+
+
+@dataclass(frozen=True)
+class ExpectValue:
+    """At minute `minute`, `query` returns exactly these samples (label set in PromQL notation, value)."""
+
+    query: str
+    minute: int
+    samples: Sequence[tuple[str, float]]
+
+    def as_test(self) -> dict[str, Any]:
+        return {
+            "expr": self.query,
+            "eval_time": f"{self.minute}m",
+            "exp_samples": [{"labels": labels, "value": value} for labels, value in self.samples],
+        }
+
+
+def check_values(promtool: Path, workdir: Path, series: Sequence[Series], expects: Sequence[ExpectValue]) -> None:
+    """Evaluate queries (no rules) over `series` with promtool; fail with its account."""
+    (workdir / "rules.yml").write_text("groups: []\n", encoding="utf-8")
+    test_file = workdir / "tests.yml"
+    test_file.write_text(
+        yaml.safe_dump(
+            {
+                "rule_files": ["rules.yml"],
+                "evaluation_interval": "1m",
+                "tests": [
+                    {
+                        "interval": f"{SAMPLE_STEP_SECONDS}s",
+                        "input_series": [s.as_input() for s in series],
+                        "promql_expr_test": [e.as_test() for e in expects],
+                    }
+                ],
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [str(promtool), "test", "rules", test_file.name],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
