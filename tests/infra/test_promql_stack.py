@@ -6,6 +6,7 @@ queries do is proven by promtool in tests/promql/."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +16,14 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
+from infra import PROJECT_ROOT, promql_docs
 from infra.alarms import Alarms
 from infra.config import SHADOW_ALARM_PREFIX, ConfigError, load_config
 from infra.dashboard import QUEUE_PLACEHOLDER
 from infra.dashboard_layout import PROMQL_KINDS, ROWS
 from queue_stats import names
+from queue_stats.alarm_catalog import github_anchor
+from scripts.readme_block import section
 from tests.infra.conftest import Synth, cdk_json_context
 from tests.infra.test_dashboard import body_of, build, environment
 
@@ -265,3 +269,29 @@ def test_both_keeps_the_classic_dashboard() -> None:
 
 def test_cdk_json_still_deploys_the_classic_backend() -> None:
     assert cdk_json_context().get("metricsBackend", names.DEFAULT_METRICS_BACKEND) == names.BACKEND_CLOUDWATCH
+
+
+# --- the README -----------------------------------------------------------------------------------------
+def test_the_readme_shows_the_promql_the_stack_builds() -> None:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert section(text, start=promql_docs.README_START, end=promql_docs.README_END) == promql_docs.render_markdown(), (
+        "README out of date: run `python scripts/promql_doc.py --write`"
+    )
+
+
+def test_the_readme_table_shows_the_default_alarms_queries() -> None:
+    # The rendered table holds exactly the conditions the default otel stack is given
+    rendered = promql_docs.render_markdown()
+    for props in by_name(alarms_of({"metricsBackend": "otel"})).values():
+        if "EvaluationCriteria" in props:
+            assert f"`{props['EvaluationCriteria']['PromQLCriteria']['Query']}`" in rendered, props["AlarmName"]
+
+
+def test_the_opentelemetry_sections_links_lead_to_headings() -> None:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    anchors = {github_anchor(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+    otel = text.split("\n### OpenTelemetry backend\n", 1)[1].split("\n## ", 1)[0]
+    cost_otel = text.split("\n### With OpenTelemetry (`metricsBackend`)\n", 1)[1].split("\n### ", 1)[0]
+    links = set(re.findall(r"\]\(#([a-z0-9-]+)\)", otel + cost_otel))
+    assert links
+    assert links <= anchors
