@@ -173,7 +173,9 @@ class EnvironmentConfig(Model):
     )
     metrics_backend: values.MetricsBackend = Field(
         names.DEFAULT_METRICS_BACKEND,
-        description="where metrics go: `cloudwatch` (PutMetricData), `otel` (OpenTelemetry to CloudWatch), or `both`",
+        description="where metrics go: `cloudwatch` (PutMetricData), `otel` (OpenTelemetry to CloudWatch; the alarms "
+        "and the dashboard use PromQL), or `both` (for migrating: classic alarms act, PromQL copies watch). See "
+        "[OpenTelemetry backend](#opentelemetry-backend)",
     )
     alarms: Annotated[
         Mapping[AlarmKind, AlarmSettings],
@@ -383,8 +385,8 @@ class AppConfig(Model):
     metrics_insights_alarm_quota: Annotated[Whole, between(1, 100_000)] = Field(
         DEFAULT_METRICS_INSIGHTS_ALARM_QUOTA,
         description="the account's quota of Metrics Insights alarms per region (CloudWatch's default is 200). "
-        "Synth refuses a configuration whose queue alarms and overrides, across all environments, need more; "
-        "raise it only after raising the quota",
+        "Synth refuses a configuration whose queue alarms and overrides, across all environments, need more "
+        "(PromQL alarms, with `metricsBackend` `otel`, do not count); raise it only after raising the quota",
     )
 
     @model_validator(mode="after")
