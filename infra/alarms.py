@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -163,23 +164,17 @@ class Alarms(Construct):
         construct_id = f"{kind.pascal_name}Alarm" + (f"-{only_queue.replace('/', '_')}" if only_queue else "")
         scope_text = f"Covers {scope}; the notification names the queue."
         config = self._config
+
+        add = partial(self._add, construct_id, kind, settings, queue_id=only_queue, scope_text=scope_text)
         if config.promql_alarms or config.promql_shadows:
             promql = promql_alarms.queue_condition(
                 config, kind, settings, only_queue=only_queue, exclude=exclude, function=spec.statistic
             ).properties()
             if config.promql_alarms:  # the classic metrics this alarm would read are not published
-                self._add(construct_id, kind, settings, queue_id=only_queue, scope_text=scope_text, condition=promql)
+                add(condition=promql)
                 return
             if config.is_active(kind, settings, promql=True):
-                self._add(
-                    construct_id,
-                    kind,
-                    settings,
-                    queue_id=only_queue,
-                    scope_text=scope_text,
-                    condition=promql,
-                    shadow=True,
-                )
+                add(condition=promql, shadow=True)
         query = queries.queue_alarm_query(
             namespace=config.metrics_namespace,
             environment=config.environment,
@@ -188,12 +183,7 @@ class Alarms(Construct):
             only_queue=only_queue,
             exclude_queues=exclude,
         )
-        self._add(
-            construct_id,
-            kind,
-            settings,
-            queue_id=only_queue,
-            scope_text=scope_text,
+        add(
             condition=self._threshold_condition(
                 kind,
                 settings,
@@ -216,15 +206,13 @@ class Alarms(Construct):
     ) -> cloudwatch.CfnAlarm:
         spec = SPECS[kind]
         config = self._config
+        add = partial(self._add, f"{kind.pascal_name}Alarm", kind, settings, queue_id=None, scope_text="")
         if kind is AlarmKind.POLL_FAILED and (config.promql_alarms or config.promql_shadows):
             promql = promql_alarms.poll_failed_condition(config, settings).properties()
-            if config.promql_alarms:  # PollSucceeded goes over OTLP only
-                return self._add(
-                    f"{kind.pascal_name}Alarm", kind, settings, queue_id=None, scope_text="", condition=promql
-                )
-            self._add(
-                f"{kind.pascal_name}Alarm", kind, settings, queue_id=None, scope_text="", condition=promql, shadow=True
-            )
+            # With otel, PollSucceeded goes over OTLP only; with both, a shadow watches beside.
+            alarm = add(condition=promql, shadow=not config.promql_alarms)
+            if config.promql_alarms:
+                return alarm
         window = config.alarm_window(kind, settings.minutes)
         warm_up = None
         if kind is AlarmKind.POLL_FAILED:
@@ -232,12 +220,7 @@ class Alarms(Construct):
             warm_up = cloudwatch.CfnAlarm.WarmUpConfigurationProperty(
                 warm_up_period_duration_in_minutes=min(minutes, MAX_WARM_UP_MINUTES)
             )
-        return self._add(
-            f"{kind.pascal_name}Alarm",
-            kind,
-            settings,
-            queue_id=None,
-            scope_text="",
+        return add(
             condition=self._threshold_condition(
                 kind,
                 settings,

@@ -50,7 +50,7 @@ class AlarmKind(StrEnum):
         or (`promql`) as a PromQL alarm over OpenTelemetry ones; none for the poller-health alarms."""
         if not self.catalog.per_queue:
             return ()
-        return self.catalog.promql_metrics if promql else (self.catalog.metric,)
+        return alarm_catalog.promql_metrics(self.catalog) if promql else (self.catalog.metric,)
 
 
 def promql_in_charge(backend: str) -> bool:

@@ -161,8 +161,6 @@ class QueueDashboard(Construct):
             widgets.append([widget for panel in row.panels for widget in self._build(panel)])
         picker_metric = next((m for m in PICKER_METRICS if m in published_metrics), None)
         variables = [] if picker_metric is None else [self._queue_variable(picker_metric)]
-        if self._promql:
-            variables = [self._queue_field()]
 
         self.dashboard = cloudwatch.Dashboard(
             self,
@@ -206,31 +204,30 @@ class QueueDashboard(Construct):
         )
 
     def _queue_variable(self, metric: str) -> cloudwatch.IVariable:
-        search = queries.queue_search_terms(
-            namespace=self._config.metrics_namespace, environment=self._config.environment, metric=metric
-        )
+        choices: dict[str, Any]
+        if self._promql:
+            # No SEARCH sees OpenTelemetry metrics: a text field, which the *One queue* queries
+            # match against queue names (empty: every queue).
+            choices = {
+                "input_type": cloudwatch.VariableInputType.INPUT,
+                "default_value": cloudwatch.DefaultValue.value(""),
+            }
+        else:
+            search = queries.queue_search_terms(
+                namespace=self._config.metrics_namespace, environment=self._config.environment, metric=metric
+            )
+            choices = {
+                "input_type": cloudwatch.VariableInputType.SELECT,
+                "values": cloudwatch.Values.from_search(search, names.DIM_QUEUE_NAME),
+                "default_value": cloudwatch.DefaultValue.FIRST,
+            }
         return cloudwatch.DashboardVariable(
             id=QUEUE_VARIABLE_ID,
             type=cloudwatch.VariableType.PATTERN,
             label=QUEUE_VARIABLE_LABEL,
-            input_type=cloudwatch.VariableInputType.SELECT,
             value=QUEUE_PLACEHOLDER,
-            values=cloudwatch.Values.from_search(search, names.DIM_QUEUE_NAME),
-            default_value=cloudwatch.DefaultValue.FIRST,
             visible=True,
-        )
-
-    def _queue_field(self) -> cloudwatch.IVariable:
-        """With PromQL there is no SEARCH to list the queues: a text field whose text the *One
-        queue* queries match against queue names (empty: every queue)."""
-        return cloudwatch.DashboardVariable(
-            id=QUEUE_VARIABLE_ID,
-            type=cloudwatch.VariableType.PATTERN,
-            label=QUEUE_VARIABLE_LABEL,
-            input_type=cloudwatch.VariableInputType.INPUT,
-            value=QUEUE_PLACEHOLDER,
-            default_value=cloudwatch.DefaultValue.value(""),
-            visible=True,
+            **choices,
         )
 
     def _build(self, panel: Panel) -> list[cloudwatch.IWidget]:

@@ -42,14 +42,6 @@ class AlarmKind:
     problem: str  # one sentence: what is wrong when it is in ALARM
     cleared: str  # one sentence: what an OK from a real evaluation means
     steps: tuple[str, ...]  # what to do, shortest first
-    # What its PromQL alarm reads over OpenTelemetry (METRICS_BACKEND otel/both) when that is not
-    # `metric`; empty for alarms on AWS/Lambda metrics, which are never sent over OTLP.
-    otel_metrics: tuple[str, ...] | None = None
-
-    @property
-    def promql_metrics(self) -> tuple[str, ...]:
-        """The poller's metrics its PromQL alarm reads; empty when it has none (Lambda's own)."""
-        return (self.metric,) if self.otel_metrics is None else self.otel_metrics
 
     @property
     def per_queue(self) -> bool:
@@ -108,8 +100,6 @@ KINDS: Final = (
             "The queue should be closed now: close it in Symbee and this alarm stops.",
             "Pages outside hours for a queue you do not staff: switch this alarm off for it in queueOverrides.",
         ),
-        # PromQL combines the three per queue, so this alarm needs no derived metric there.
-        otel_metrics=(n.METRIC_ITEMS_IN_QUEUE, n.METRIC_AGENTS_AVAILABLE, n.METRIC_QUEUE_OPEN),
     ),
     AlarmKind(
         name="AgentsInError",
@@ -157,7 +147,6 @@ KINDS: Final = (
             "No such line (a timeout, an import error after a deploy): check Duration against the timeout "
             "on the dashboard, and redeploy a known-good version if a change broke it.",
         ),
-        otel_metrics=(),
     ),
     AlarmKind(
         name="PollerThrottles",
@@ -172,12 +161,22 @@ KINDS: Final = (
             "Check the account's ConcurrentExecutions in the Lambda console.",
             "If another workload uses it all, raise the account quota or set reservedConcurrency to true.",
         ),
-        otel_metrics=(),
     ),
 )
 
 BY_NAME: Final = {kind.name: kind for kind in KINDS}
 BY_KEY: Final = {kind.key: kind for kind in KINDS}
+
+
+def promql_metrics(kind: AlarmKind) -> tuple[str, ...]:
+    """The poller's metrics the PromQL form of `kind` reads over OpenTelemetry (METRICS_BACKEND otel
+    or both): its own metric, except "work waiting with no agent available", which PromQL writes
+    over items, available agents and open state (no derived metric needed); nothing for the alarms
+    on AWS/Lambda's metrics, which never travel over OTLP."""
+    if kind.metric == n.METRIC_UNATTENDED_ITEMS:
+        return (n.METRIC_ITEMS_IN_QUEUE, n.METRIC_AGENTS_AVAILABLE, n.METRIC_QUEUE_OPEN)
+    return (kind.metric,) if kind.per_queue or kind.metric in n.HEALTH_METRIC_NAMES else ()
+
 
 # `-<Kind>` followed by the end of the name or another `-` segment (a queue id, a part number).
 _KIND_SEGMENT = re.compile(r"-(" + "|".join(re.escape(kind.name) for kind in KINDS) + r")(?=-|$)")

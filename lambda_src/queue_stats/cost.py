@@ -306,7 +306,9 @@ NOTIFIER_LOG_BYTES: Final = 1_500
 # Each per-queue alarm's cdk.json key and the metric it reads (the alarm catalog's).
 QUEUE_ALARM_METRICS: Final = {kind.key: kind.metric for kind in alarm_catalog.KINDS if kind.per_queue}
 # What each of those alarms reads as a PromQL alarm (metricsBackend otel/both), by its classic metric.
-PROMQL_ALARM_METRICS: Final = {kind.metric: kind.promql_metrics for kind in alarm_catalog.KINDS if kind.per_queue}
+PROMQL_ALARM_METRICS: Final = {
+    kind.metric: alarm_catalog.promql_metrics(kind) for kind in alarm_catalog.KINDS if kind.per_queue
+}
 DEFAULT_QUEUE_ALARM_METRICS: Final = tuple(QUEUE_ALARM_METRICS.values())
 DEFAULT_HEALTH_ALARMS: Final = sum(not kind.per_queue for kind in alarm_catalog.KINDS)
 DEFAULT_EMAIL_SUBSCRIBERS: Final = 1

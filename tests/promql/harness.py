@@ -154,34 +154,27 @@ def run(
     interval = {rule.interval_seconds for rule in rules}
     assert len(interval) == 1, interval
     (seconds,) = interval
-    rule_file = workdir / "rules.yml"
-    rule_file.write_text(
-        yaml.safe_dump(
-            {"groups": [{"name": "alarms", "interval": f"{seconds}s", "rules": [r.as_rule() for r in rules]}]},
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
-    test_file = workdir / "tests.yml"
-    test_file.write_text(
-        yaml.safe_dump(
-            {
-                "rule_files": [rule_file.name],
-                "evaluation_interval": f"{seconds}s",
-                "tests": [
-                    {
-                        "interval": f"{SAMPLE_STEP_SECONDS}s",
-                        "input_series": [s.as_input() for s in series],
-                        "alert_rule_test": [e.as_test() for e in expects],
-                    }
-                ],
-            },
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
+    group = {"name": "alarms", "interval": f"{seconds}s", "rules": [r.as_rule() for r in rules]}
+    checks = {"alert_rule_test": [e.as_test() for e in expects]}
+    return _promtool(promtool, workdir, groups=[group], series=series, interval_seconds=seconds, checks=checks)
+
+
+def _promtool(
+    promtool: Path,
+    workdir: Path,
+    *,
+    groups: Sequence[Mapping[str, Any]],
+    series: Sequence[Series],
+    interval_seconds: int,
+    checks: Mapping[str, Any],
+) -> Outcome:
+    """`promtool test rules` over `series` with the rule `groups` and the test's `checks`."""
+    (workdir / "rules.yml").write_text(yaml.safe_dump({"groups": list(groups)}, allow_unicode=True), encoding="utf-8")
+    test = {"interval": f"{SAMPLE_STEP_SECONDS}s", "input_series": [s.as_input() for s in series], **checks}
+    document = {"rule_files": ["rules.yml"], "evaluation_interval": f"{interval_seconds}s", "tests": [test]}
+    (workdir / "tests.yml").write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
     result = subprocess.run(
-        [str(promtool), "test", "rules", test_file.name],
+        [str(promtool), "test", "rules", "tests.yml"],
         cwd=workdir,
         capture_output=True,
         text=True,
@@ -222,31 +215,6 @@ class ExpectValue:
 
 def check_values(promtool: Path, workdir: Path, series: Sequence[Series], expects: Sequence[ExpectValue]) -> None:
     """Evaluate queries (no rules) over `series` with promtool; fail with its account."""
-    (workdir / "rules.yml").write_text("groups: []\n", encoding="utf-8")
-    test_file = workdir / "tests.yml"
-    test_file.write_text(
-        yaml.safe_dump(
-            {
-                "rule_files": ["rules.yml"],
-                "evaluation_interval": "1m",
-                "tests": [
-                    {
-                        "interval": f"{SAMPLE_STEP_SECONDS}s",
-                        "input_series": [s.as_input() for s in series],
-                        "promql_expr_test": [e.as_test() for e in expects],
-                    }
-                ],
-            },
-            allow_unicode=True,
-        ),
-        encoding="utf-8",
-    )
-    result = subprocess.run(
-        [str(promtool), "test", "rules", test_file.name],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    checks = {"promql_expr_test": [e.as_test() for e in expects]}
+    outcome = _promtool(promtool, workdir, groups=[], series=series, interval_seconds=60, checks=checks)
+    assert outcome.passed, outcome.output
