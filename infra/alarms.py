@@ -2,20 +2,23 @@
 appear after the deploy), per-queue overrides, and the poller's own health.
 
 All are `CfnAlarm`: the L2 `Alarm` cannot express a Metrics Insights query, and one style keeps
-names, descriptions and actions uniform.
+names, descriptions and actions uniform. With `metricsBackend` `otel` the alarms on the poller's
+metrics are PromQL alarms (`infra/promql_alarms.py`) under the same names and construct ids, so a
+switch updates each alarm in place; with `both` the classic ones act and PromQL shadows watch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from functools import partial
+from typing import Any, Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra import queries
+from infra import promql_alarms, queries
 from infra.config import HEALTH_ALARM_KINDS, QUEUE_ALARM_KINDS, AlarmKind, AlarmSettings, EnvironmentConfig
 from queue_stats import names
 
@@ -29,6 +32,9 @@ LAMBDA_NAMESPACE: Final = "AWS/Lambda"
 # enough for the rest of the deploy and the first cold start.
 WARM_UP_MARGIN_MINUTES: Final = names.ALARM_WARM_UP_MARGIN_MINUTES
 MAX_WARM_UP_MINUTES: Final = 2880  # CloudWatch's limit
+SHADOW_NOTE: Final = (
+    "PromQL shadow (metricsBackend both): runs no action; compare it with the classic alarm before switching to otel."
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,9 @@ class Alarms(Construct):
         self._alarm_actions = list(alarm_actions)
         self._ok_actions = list(ok_actions)
         self.alarms: list[cloudwatch.CfnAlarm] = []
+        # `both`: PromQL copies that watch without acting, to compare before switching to `otel`.
+        self.shadows: list[cloudwatch.CfnAlarm] = []
+        self._shadow_scope = Construct(self, "PromQLShadows") if config.promql_shadows else None
 
         for kind in QUEUE_ALARM_KINDS:
             if config.is_active(kind):
@@ -151,62 +160,93 @@ class Alarms(Construct):
         exclude: Sequence[str] = (),
     ) -> None:
         spec = SPECS[kind]
+        scope = "this queue" if only_queue else "every queue that reports (each one a contributor)"
+        construct_id = f"{kind.pascal_name}Alarm" + (f"-{only_queue.replace('/', '_')}" if only_queue else "")
+        scope_text = f"Covers {scope}; the notification names the queue."
+        config = self._config
+
+        add = partial(self._add, construct_id, kind, settings, queue_id=only_queue, scope_text=scope_text)
+        if config.promql_alarms or config.promql_shadows:
+            promql = promql_alarms.queue_condition(
+                config, kind, settings, only_queue=only_queue, exclude=exclude, function=spec.statistic
+            ).properties()
+            if config.promql_alarms:  # the classic metrics this alarm would read are not published
+                add(condition=promql)
+                return
+            if config.is_active(kind, settings, promql=True):
+                add(condition=promql, shadow=True)
         query = queries.queue_alarm_query(
-            namespace=self._config.metrics_namespace,
-            environment=self._config.environment,
+            namespace=config.metrics_namespace,
+            environment=config.environment,
             metric=spec.metric,
             function=spec.statistic,
             only_queue=only_queue,
             exclude_queues=exclude,
         )
-        scope = "this queue" if only_queue else "every queue that reports (each one a contributor)"
-        construct_id = f"{kind.pascal_name}Alarm" + (f"-{only_queue.replace('/', '_')}" if only_queue else "")
-        self._add(
-            construct_id,
-            kind,
-            settings,
-            queue_id=only_queue,
-            scope_text=f"Covers {scope}; the notification names the queue.",
-            metrics=[
-                cloudwatch.CfnAlarm.MetricDataQueryProperty(
-                    id="q1",
-                    expression=query,
-                    period=self._config.alarm_window(kind, settings.minutes).period_seconds,
-                    return_data=True,
-                )
-            ],
-            # A queue that stops reporting is the poll-failure alarm's business, not this one's;
-            # and with polls less often than every minute, the minutes between polls hold no data.
-            treat_missing_data="notBreaching",
+        add(
+            condition=self._threshold_condition(
+                kind,
+                settings,
+                metrics=[
+                    cloudwatch.CfnAlarm.MetricDataQueryProperty(
+                        id="q1",
+                        expression=query,
+                        period=config.alarm_window(kind, settings.minutes).period_seconds,
+                        return_data=True,
+                    )
+                ],
+                # A queue that stops reporting is the poll-failure alarm's business, not this one's;
+                # and with polls less often than every minute, the minutes between polls hold no data.
+                treat_missing_data="notBreaching",
+            ),
         )
 
     def _health_alarm(
         self, kind: AlarmKind, settings: AlarmSettings, *, namespace: str, dimension: tuple[str, str]
     ) -> cloudwatch.CfnAlarm:
         spec = SPECS[kind]
-        window = self._config.alarm_window(kind, settings.minutes)
+        config = self._config
+        add = partial(self._add, f"{kind.pascal_name}Alarm", kind, settings, queue_id=None, scope_text="")
+        if kind is AlarmKind.POLL_FAILED and (config.promql_alarms or config.promql_shadows):
+            promql = promql_alarms.poll_failed_condition(config, settings).properties()
+            # With otel, PollSucceeded goes over OTLP only; with both, a shadow watches beside.
+            alarm = add(condition=promql, shadow=not config.promql_alarms)
+            if config.promql_alarms:
+                return alarm
+        window = config.alarm_window(kind, settings.minutes)
         warm_up = None
         if kind is AlarmKind.POLL_FAILED:
-            minutes = window.minutes + 2 * self._config.poll_rate_minutes + WARM_UP_MARGIN_MINUTES
+            minutes = window.minutes + 2 * config.poll_rate_minutes + WARM_UP_MARGIN_MINUTES
             warm_up = cloudwatch.CfnAlarm.WarmUpConfigurationProperty(
                 warm_up_period_duration_in_minutes=min(minutes, MAX_WARM_UP_MINUTES)
             )
-        return self._add(
-            f"{kind.pascal_name}Alarm",
-            kind,
-            settings,
-            queue_id=None,
-            scope_text="",
-            namespace=namespace,
-            metric_name=spec.metric,
-            dimensions=[cloudwatch.CfnAlarm.DimensionProperty(name=dimension[0], value=dimension[1])],
-            statistic=spec.statistic,
-            period=window.period_seconds,
-            # No datapoint from the poller means no poll happened: that is the failure itself.
-            # No Lambda error datapoints simply means no errors.
-            treat_missing_data="breaching" if kind is AlarmKind.POLL_FAILED else "notBreaching",
-            warm_up=warm_up,
+        return add(
+            condition=self._threshold_condition(
+                kind,
+                settings,
+                namespace=namespace,
+                metric_name=spec.metric,
+                dimensions=[cloudwatch.CfnAlarm.DimensionProperty(name=dimension[0], value=dimension[1])],
+                statistic=spec.statistic,
+                period=window.period_seconds,
+                # No datapoint from the poller means no poll happened: that is the failure itself.
+                # No Lambda error datapoints simply means no errors.
+                treat_missing_data="breaching" if kind is AlarmKind.POLL_FAILED else "notBreaching",
+                warm_up_configuration=warm_up,
+            ),
         )
+
+    def _threshold_condition(self, kind: AlarmKind, settings: AlarmSettings, **condition: Any) -> dict[str, Any]:
+        """A classic alarm's condition: `condition` (its metric or query) against its threshold,
+        breaching in every poll of its window."""
+        window = self._config.alarm_window(kind, settings.minutes)
+        return {
+            "comparison_operator": SPECS[kind].comparison,
+            "threshold": settings.threshold,
+            "evaluation_periods": window.evaluation_periods,
+            "datapoints_to_alarm": window.datapoints_to_alarm,
+            **condition,
+        }
 
     def _add(
         self,
@@ -216,15 +256,11 @@ class Alarms(Construct):
         *,
         queue_id: str | None,
         scope_text: str,
-        treat_missing_data: str,
-        metrics: Sequence[cloudwatch.CfnAlarm.MetricDataQueryProperty] | None = None,
-        namespace: str | None = None,
-        metric_name: str | None = None,
-        dimensions: Sequence[cloudwatch.CfnAlarm.DimensionProperty] | None = None,
-        statistic: str | None = None,
-        period: int | None = None,
-        warm_up: cloudwatch.CfnAlarm.WarmUpConfigurationProperty | None = None,
+        condition: Mapping[str, Any],
+        shadow: bool = False,
     ) -> cloudwatch.CfnAlarm:
+        """One alarm: its name, description and actions around `condition` (CfnAlarm properties).
+        A `shadow` (PromQL beside the classic alarm, with `both`) runs no action."""
         spec = SPECS[kind]
         config = self._config
         window = config.alarm_window(kind, settings.minutes)
@@ -238,6 +274,18 @@ class Alarms(Construct):
             )
             if part
         )
+        if shadow:
+            assert self._shadow_scope is not None
+            alarm = cloudwatch.CfnAlarm(
+                self._shadow_scope,
+                construct_id,
+                alarm_name=config.alarm_names(kind, queue_id)[-1],
+                alarm_description=f"{SHADOW_NOTE} {description}",
+                actions_enabled=False,
+                **condition,
+            )
+            self.shadows.append(alarm)
+            return alarm
         alarm = cloudwatch.CfnAlarm(
             self,
             construct_id,
@@ -246,18 +294,7 @@ class Alarms(Construct):
             actions_enabled=True,
             alarm_actions=self._alarm_actions,
             ok_actions=self._ok_actions or None,
-            comparison_operator=spec.comparison,
-            threshold=settings.threshold,
-            evaluation_periods=window.evaluation_periods,
-            datapoints_to_alarm=window.datapoints_to_alarm,
-            treat_missing_data=treat_missing_data,
-            metrics=metrics,
-            namespace=namespace,
-            metric_name=metric_name,
-            dimensions=dimensions,
-            statistic=statistic,
-            period=period,
-            warm_up_configuration=warm_up,
+            **condition,
         )
         self.alarms.append(alarm)
         return alarm

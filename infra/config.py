@@ -20,7 +20,7 @@ from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, fi
 
 from infra import config_alarms as alarms_part
 from infra import config_values as values
-from infra import queries
+from infra import promql, queries
 from infra.config_alarms import (
     DEFAULT_ALARMS,
     HEALTH_ALARM_KINDS,
@@ -66,6 +66,10 @@ DEFAULT_STACK_NAME: Final = "SymbeeQueueStats"
 DEFAULT_POLL_RATE_MINUTES: Final = 1
 DEFAULT_LOG_RETENTION_DAYS: Final = 30
 DEFAULT_METRICS_INSIGHTS_ALARM_QUOTA: Final = 200  # per account and region, CloudWatch's default
+# With `metricsBackend` `both`, PromQL copies of the alarms watch the OpenTelemetry metrics without
+# acting; their names start with this, so nothing that matches the stack's own `<stackName>-`
+# alarm names (the notifier's rule, mute rules, pagers) takes them for the alarms in charge.
+SHADOW_ALARM_PREFIX: Final = "PromQL-"
 # Lambda refuses a function whose variables (keys and values, in bytes) exceed 4 KB in all.
 MAX_ENVIRONMENT_BYTES: Final = 4096
 # The stack's region is unknown at synth (stacks are environment-agnostic); count a long name.
@@ -169,7 +173,9 @@ class EnvironmentConfig(Model):
     )
     metrics_backend: values.MetricsBackend = Field(
         names.DEFAULT_METRICS_BACKEND,
-        description="where metrics go: `cloudwatch` (PutMetricData), `otel` (OpenTelemetry to CloudWatch), or `both`",
+        description="where metrics go: `cloudwatch` (PutMetricData), `otel` (OpenTelemetry to CloudWatch; the alarms "
+        "and the dashboard use PromQL), or `both` (for migrating: classic alarms act, PromQL copies watch). See "
+        "[OpenTelemetry backend](#opentelemetry-backend)",
     )
     alarms: Annotated[
         Mapping[AlarmKind, AlarmSettings],
@@ -224,10 +230,11 @@ class EnvironmentConfig(Model):
     def _fits_cloudwatch_and_lambda(self) -> EnvironmentConfig:
         for override in self.queue_overrides:
             for kind in override.alarms:
-                if len(self.alarm_name(kind, override.queue_id)) > alarms_part.MAX_ALARM_NAME_LENGTH:
+                name = self.alarm_names(kind, override.queue_id)[-1]
+                if len(name) > alarms_part.MAX_ALARM_NAME_LENGTH:
                     raise located(
                         ("queueOverrides", override.queue_id),
-                        f"the alarm name {self.alarm_name(kind, override.queue_id)!r} would be longer than "
+                        f"the alarm name {name!r} would be longer than "
                         f"{alarms_part.MAX_ALARM_NAME_LENGTH} characters; use a shorter stackName",
                     )
         for kind in QUEUE_ALARM_KINDS:
@@ -245,6 +252,18 @@ class EnvironmentConfig(Model):
                     ("queueOverrides",),
                     f"{len(excluded)} queues override '{kind}': the fleet alarm's query, which excludes them, "
                     f"would exceed {queries.MAX_EXPRESSION_LENGTH} characters; override fewer queues",
+                )
+            # The longest PromQL condition (items, agents and open state), for the same exclusions.
+            longest = promql.unattended_query(
+                promql.Source(self.environment, self.poll_rate_minutes),
+                threshold=self.alarms[kind].threshold,
+                exclude_queues=excluded,
+            )
+            if self.metrics_backend != names.BACKEND_CLOUDWATCH and len(longest) > promql.MAX_QUERY_LENGTH:
+                raise located(
+                    ("queueOverrides",),
+                    f"{len(excluded)} queues override '{kind}': the PromQL fleet alarm's query, which excludes "
+                    f"them, would exceed {promql.MAX_QUERY_LENGTH:,} characters; override fewer queues",
                 )
         size = {
             (name, key): len(name.encode()) + len(value.encode())
@@ -285,13 +304,31 @@ class EnvironmentConfig(Model):
         """Queue ids that have their own alarm (or none) for `kind`, so the fleet alarm skips them."""
         return tuple(o.queue_id for o in self.queue_overrides if kind in o.alarms)
 
-    def is_published(self, kind: AlarmKind) -> bool:
-        """Whether the metric the alarm reads is published (the health alarms' always are)."""
-        return kind.metric is None or kind.metric in self.metrics
+    def alarm_names(self, kind: AlarmKind, queue_id: str | None = None) -> tuple[str, ...]:
+        """Every name the stack gives the alarm: its own, then its PromQL shadow's with `both`."""
+        name = self.alarm_name(kind, queue_id)
+        return (name, SHADOW_ALARM_PREFIX + name) if self.promql_shadows else (name,)
 
-    def is_active(self, kind: AlarmKind, settings: AlarmSettings | None = None) -> bool:
-        """Whether the stack creates this alarm: enabled, and its metric published."""
-        return (settings or self.alarms[kind]).enabled and self.is_published(kind)
+    @property
+    def promql_alarms(self) -> bool:
+        """Whether PromQL alarms, not Metrics Insights or metric alarms, act on the poller's metrics
+        (`otel`: the classic metrics they would read are not published)."""
+        return alarms_part.promql_in_charge(self.metrics_backend)
+
+    @property
+    def promql_shadows(self) -> bool:
+        """Whether PromQL copies of the alarms watch, without acting, beside the classic ones (`both`)."""
+        return self.metrics_backend == names.BACKEND_BOTH
+
+    def is_published(self, kind: AlarmKind, *, promql: bool | None = None) -> bool:
+        """Whether every metric the alarm reads is published (the health alarms' always are), as the
+        alarm in charge reads them or, with `promql`, as its PromQL form does."""
+        reads = kind.reads(promql=self.promql_alarms if promql is None else promql)
+        return all(metric in self.metrics for metric in reads)
+
+    def is_active(self, kind: AlarmKind, settings: AlarmSettings | None = None, *, promql: bool | None = None) -> bool:
+        """Whether the stack creates this alarm: enabled, and its metrics published."""
+        return (settings or self.alarms[kind]).enabled and self.is_published(kind, promql=promql)
 
     @property
     def unpublished_alarms(self) -> tuple[AlarmKind, ...]:
@@ -300,6 +337,9 @@ class EnvironmentConfig(Model):
 
     @property
     def metrics_insights_alarm_count(self) -> int:
+        """The queue alarms that count against the Metrics Insights quota (PromQL ones do not)."""
+        if self.promql_alarms:
+            return 0
         fleet = sum(self.is_active(kind) for kind in QUEUE_ALARM_KINDS)
         return fleet + sum(self.is_active(k, s) for o in self.queue_overrides for k, s in o.alarms.items())
 
@@ -345,8 +385,8 @@ class AppConfig(Model):
     metrics_insights_alarm_quota: Annotated[Whole, between(1, 100_000)] = Field(
         DEFAULT_METRICS_INSIGHTS_ALARM_QUOTA,
         description="the account's quota of Metrics Insights alarms per region (CloudWatch's default is 200). "
-        "Synth refuses a configuration whose queue alarms and overrides, across all environments, need more; "
-        "raise it only after raising the quota",
+        "Synth refuses a configuration whose queue alarms and overrides, across all environments, need more "
+        "(PromQL alarms, with `metricsBackend` `otel`, do not count); raise it only after raising the quota",
     )
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, create_mode
 
 from infra.config_types import Bool, Check, Loc, Model, Number, ReadOnly, Whole, between, located
 from infra.config_values import QueueId
-from queue_stats import alarm_catalog
+from queue_stats import alarm_catalog, names
 
 
 class AlarmKind(StrEnum):
@@ -44,6 +44,18 @@ class AlarmKind(StrEnum):
     def metric(self) -> str | None:
         """The per-queue metric this alarm reads, None for the poller-health alarms."""
         return self.catalog.metric if self.catalog.per_queue else None
+
+    def reads(self, *, promql: bool) -> tuple[str, ...]:
+        """The per-queue metrics this alarm reads as a Metrics Insights alarm over classic metrics
+        or (`promql`) as a PromQL alarm over OpenTelemetry ones; none for the poller-health alarms."""
+        if not self.catalog.per_queue:
+            return ()
+        return alarm_catalog.promql_metrics(self.catalog) if promql else (self.catalog.metric,)
+
+
+def promql_in_charge(backend: str) -> bool:
+    """Whether PromQL alarms act for this backend: only `otel` (with `both` the classic ones do)."""
+    return backend == names.BACKEND_OTEL
 
 
 # Per-queue alarms are Metrics Insights alarms (one contributor per queue) and accept overrides.
@@ -197,11 +209,13 @@ def _check_alarm(
     """Refuse an alarm switched on (at `switch`) for a metric not published, or a window
     CloudWatch would refuse (or could never fill). `where` is the alarm's path below the field."""
     published, rate = info.data.get("metrics"), info.data.get("poll_rate_minutes")
-    if switch is not None and published is not None and kind.metric is not None and kind.metric not in published:
+    backend = info.data.get("metrics_backend", names.DEFAULT_METRICS_BACKEND)
+    missing = [m for m in kind.reads(promql=promql_in_charge(backend)) if published is not None and m not in published]
+    if switch is not None and missing:
         raise located(
             switch,
-            f"switches on an alarm on {kind.metric}, which the 'metrics' key leaves out: add it to 'metrics', "
-            "or switch the alarm off",
+            f"switches on an alarm on {', '.join(missing)}, which the 'metrics' key leaves out: add "
+            f"{'them' if len(missing) > 1 else 'it'} to 'metrics', or switch the alarm off",
         )
     window_problem = _window_problem(kind, settings.minutes, rate) if rate else None
     if window_problem is not None:

@@ -4,14 +4,19 @@ waiting right now, where it is worst, all queues, one queue picked from a menu, 
 Nothing on it grows with the number of queues: environment-wide values and the top-10 tables are
 Metrics Insights queries over every queue, and the per-queue graphs show the one queue picked in
 the dashboard's Queue variable (a SEARCH, so queues created after the deploy are in the menu).
+
+With `metricsBackend` `otel` the poller's metrics exist only as OpenTelemetry metrics, which
+Metrics Insights and SEARCH cannot see: the same panels are PromQL charts (`PromQLWidget`), and
+the Queue variable is a text field matched against queue names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -24,13 +29,17 @@ from infra.dashboard_layout import (
     GRID_WIDTH,
     INSIGHTS_HOURS,
     NOW_MINUTES,
+    PROMQL_KINDS,
+    PROMQL_NUMBER_KINDS,
     QUEUE_VARIABLE_LABEL,
     ROWS,
     TOP_LIMIT,
     TOP_MINUTES,
     Kind,
     Panel,
+    PromQLQuery,
     Row,
+    promql_queries,
 )
 from queue_stats import links, names
 
@@ -42,6 +51,73 @@ QUEUE_PLACEHOLDER: Final = "__SYMBEE_QUEUE__"
 # Which metric's queues fill the picker, in order of preference among the published ones.
 PICKER_METRICS: Final = (names.METRIC_ITEMS_IN_QUEUE, *names.QUEUE_METRIC_NAMES)
 LOG_FIELDS: Final = ("message",)  # Powertools' JSON key for the log line's text
+
+
+@jsii.implements(cloudwatch.IWidget)
+class PromQLWidget:
+    """A PromQL chart, which aws-cdk-lib has no widget for: the JSON that AWS's own published
+    dashboards write for it (`type` chart, `data.queries` in language PromQL). Its official schema
+    is not published; `view` is `line` or `number`, the two those dashboards use."""
+
+    def __init__(
+        self, *, title: str, width: int, height: int, view: str, queries: Sequence[PromQLQuery], step_seconds: int
+    ) -> None:
+        self._title, self._width, self._height, self._view = title, width, height, view
+        self._queries, self._step = tuple(queries), step_seconds
+        self._x = self._y = 0
+
+    @property
+    def width(self) -> int:
+        return self._width
+
+    @property
+    def height(self) -> int:
+        return self._height
+
+    @property
+    def warnings(self) -> list[str] | None:
+        return None
+
+    @property
+    def warnings_v2(self) -> dict[str, str] | None:
+        return None
+
+    def position(self, x: float, y: float) -> None:
+        self._x, self._y = int(x), int(y)
+
+    def to_json(self) -> list[Any]:
+        queries = [
+            {
+                "id": f"q{index}",
+                "type": "cloudwatch-metrics",
+                "language": "PromQL",
+                "query": query.query,
+                "step": self._step,
+                **({} if query.label is None else {"label": query.label}),
+            }
+            for index, query in enumerate(self._queries)
+        ]
+        style = {"numberOptions": {"sparkline": True}} if self._view == "number" else {}
+        return [
+            {
+                "type": "chart",
+                "x": self._x,
+                "y": self._y,
+                "width": self._width,
+                "height": self._height,
+                "properties": {
+                    "title": self._title,
+                    "view": self._view,
+                    "region": cdk.Aws.REGION,
+                    "data": {"queries": queries},
+                    "plotOptions": {
+                        "legend": {"position": "bottom", "show": True},
+                        "yAxis": [{"type": "linear"}],
+                        **({"style": style} if style else {}),
+                    },
+                },
+            }
+        ]
 
 
 class QueueDashboard(Construct):
@@ -67,6 +143,8 @@ class QueueDashboard(Construct):
                 f"published_metrics: unknown metric {', '.join(unknown)}; valid: {', '.join(names.QUEUE_METRIC_NAMES)}"
             )
         self._config = config
+        # Classic metrics are not published with `otel`: the poller's panels read PromQL.
+        self._promql = config.metrics_backend == names.BACKEND_OTEL
         self._function = function
         self._timeout = timeout
         self._log_group = log_group
@@ -97,12 +175,17 @@ class QueueDashboard(Construct):
     # --- the parts of the page ------------------------------------------------------------------
     def _header(self, skip_idle_queues: bool) -> cloudwatch.IWidget:
         config = self._config
+        coverage = (
+            "cover every queue (PromQL over the OpenTelemetry metrics); *One queue* adds up the queues whose "
+            f"name contains the text typed in the **{QUEUE_VARIABLE_LABEL}** field above (any case; empty: all)."
+            if self._promql
+            else f"cover every queue (Metrics Insights: the last {INSIGHTS_HOURS} hours, whatever the time range); "
+            f"*One queue* shows the queue picked in the **{QUEUE_VARIABLE_LABEL}** menu above."
+        )
         text = [
             f"# Symbee Connect queues: {config.company_code} / {config.environment}",
             f"Polled every {config.poll_rate_minutes} min. *Right now*, *Where it is worst* and *All queues* "
-            f"cover every queue (Metrics Insights: the last {INSIGHTS_HOURS} hours, whatever the time range); "
-            f"*One queue* shows the queue picked in the **{QUEUE_VARIABLE_LABEL}** menu above. When an alarm "
-            "fires, see the README section *When an alarm fires*.",
+            f"{coverage} When an alarm fires, see the README section *When an alarm fires*.",
         ]
         if skip_idle_queues:
             text.append(
@@ -121,21 +204,35 @@ class QueueDashboard(Construct):
         )
 
     def _queue_variable(self, metric: str) -> cloudwatch.IVariable:
-        search = queries.queue_search_terms(
-            namespace=self._config.metrics_namespace, environment=self._config.environment, metric=metric
-        )
+        choices: dict[str, Any]
+        if self._promql:
+            # No SEARCH sees OpenTelemetry metrics: a text field, which the *One queue* queries
+            # match against queue names (empty: every queue).
+            choices = {
+                "input_type": cloudwatch.VariableInputType.INPUT,
+                "default_value": cloudwatch.DefaultValue.value(""),
+            }
+        else:
+            search = queries.queue_search_terms(
+                namespace=self._config.metrics_namespace, environment=self._config.environment, metric=metric
+            )
+            choices = {
+                "input_type": cloudwatch.VariableInputType.SELECT,
+                "values": cloudwatch.Values.from_search(search, names.DIM_QUEUE_NAME),
+                "default_value": cloudwatch.DefaultValue.FIRST,
+            }
         return cloudwatch.DashboardVariable(
             id=QUEUE_VARIABLE_ID,
             type=cloudwatch.VariableType.PATTERN,
             label=QUEUE_VARIABLE_LABEL,
-            input_type=cloudwatch.VariableInputType.SELECT,
             value=QUEUE_PLACEHOLDER,
-            values=cloudwatch.Values.from_search(search, names.DIM_QUEUE_NAME),
-            default_value=cloudwatch.DefaultValue.FIRST,
             visible=True,
+            **choices,
         )
 
     def _build(self, panel: Panel) -> list[cloudwatch.IWidget]:
+        if self._promql and panel.kind in PROMQL_KINDS:
+            return [self._promql_chart(panel)]
         builders = {
             Kind.CURRENT: self._single_value,
             Kind.UNATTENDED_QUEUES: self._single_value,
@@ -221,6 +318,23 @@ class QueueDashboard(Construct):
             )
             for index, chunk in enumerate(chunks)
         ]
+
+    def _promql_chart(self, panel: Panel) -> cloudwatch.IWidget:
+        config = self._config
+        return PromQLWidget(
+            title=panel.title,
+            width=panel.width,
+            height=panel.height,
+            view="number" if panel.kind in PROMQL_NUMBER_KINDS else "line",
+            queries=promql_queries(
+                panel,
+                environment=config.environment,
+                poll_rate_minutes=config.poll_rate_minutes,
+                threshold=self._threshold(panel),
+                queue_name_part=QUEUE_PLACEHOLDER,
+            ),
+            step_seconds=config.poll_rate_minutes * 60,
+        )
 
     def _failed_polls(self, panel: Panel) -> cloudwatch.IWidget:
         return cloudwatch.LogQueryWidget(

@@ -1,6 +1,9 @@
 """What the dashboard shows, row by row, and what each row answers: the one list that
 `infra/dashboard.py` builds the widgets from and that the README's Dashboard section is rendered
 from (scripts/dashboard_doc.py), so the two cannot drift. Pure data, no CDK.
+
+With `metricsBackend` `otel` the same panels read the OpenTelemetry metrics with PromQL
+(`promql_queries`): same titles and places, other query language.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
+from infra import promql
 from infra.config import AlarmKind
 from queue_stats import names
 
@@ -399,3 +403,51 @@ def _reads(line: Line, kind: Kind) -> str:
     if kind is Kind.UNATTENDED_QUEUES:
         return f"`{line.metric}` > 0"
     return f"{'Lambda ' if kind is Kind.FUNCTION else ''}`{line.metric}` {line.statistic}"
+
+
+# --- the same panels over OpenTelemetry metrics (metricsBackend otel) ----------------------------------
+# Panels on the poller's metrics become PromQL charts; the function's own AWS/Lambda metrics, the
+# alarm status and the Logs Insights table stay as they are.
+PROMQL_KINDS: Final = frozenset(
+    {Kind.CURRENT, Kind.UNATTENDED_QUEUES, Kind.LAST_POLL, Kind.TOP, Kind.TOTALS, Kind.ONE_QUEUE, Kind.HEALTH}
+)
+PROMQL_NUMBER_KINDS: Final = frozenset({Kind.CURRENT, Kind.UNATTENDED_QUEUES, Kind.LAST_POLL})
+THRESHOLD_LABEL: Final = "Alarm threshold"
+
+
+@dataclass(frozen=True)
+class PromQLQuery:
+    """One query of a PromQL chart; no label: each series is named by its labels (QueueName)."""
+
+    label: str | None
+    query: str
+
+
+def promql_queries(
+    panel: Panel, *, environment: str, poll_rate_minutes: int, threshold: float | None, queue_name_part: str
+) -> tuple[PromQLQuery, ...]:
+    """What `panel` reads with PromQL: one query per line (plus the alarm's threshold as a line,
+    the chart having no annotations); empty for the panels that stay classic."""
+    source = promql.Source(environment, poll_rate_minutes)
+    queries: list[PromQLQuery] = []
+    for line in panel.lines:
+        if panel.kind in (Kind.CURRENT, Kind.TOTALS, Kind.LAST_POLL):
+            query = promql.total_query(source, metric=line.metric, function=line.function)
+        elif panel.kind is Kind.UNATTENDED_QUEUES:
+            query = promql.count_above_zero_query(source, metric=line.metric)
+        elif panel.kind is Kind.TOP:
+            query = promql.top_queues_query(source, metric=line.metric, function=line.function, limit=TOP_LIMIT)
+        elif panel.kind is Kind.ONE_QUEUE:
+            query = promql.queue_name_query(
+                source, metric=line.metric, function=line.function, name_part=queue_name_part
+            )
+        elif panel.kind is Kind.HEALTH:
+            query = promql.health_query(source, metric=line.metric, function=line.function)
+        else:
+            return ()
+        queries.append(PromQLQuery(None if panel.kind is Kind.TOP else line.label, query))
+    if panel.kind is Kind.LAST_POLL:
+        queries.append(PromQLQuery("seconds since the last poll", promql.seconds_since_poll_query(source)))
+    if threshold is not None and panel.kind in (Kind.TOTALS, Kind.ONE_QUEUE):
+        queries.append(PromQLQuery(THRESHOLD_LABEL, promql.threshold_line(threshold)))
+    return tuple(queries)

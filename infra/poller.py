@@ -56,6 +56,11 @@ RETENTION: Final = {
 }
 
 
+def publishes_otlp(config: EnvironmentConfig) -> bool:
+    """Whether the poller sends OpenTelemetry metrics (`metricsBackend` `otel` or `both`)."""
+    return config.metrics_backend != names.BACKEND_CLOUDWATCH
+
+
 class Poller(Construct):
     """Polls the Symbee API every `poll_rate_minutes` and publishes the queue metrics."""
 
@@ -126,9 +131,14 @@ class Poller(Construct):
             iam.PolicyStatement(
                 sid="PublishQueueMetrics",
                 actions=["cloudwatch:PutMetricData"],
-                # PutMetricData has no resource-level permissions; the namespace condition scopes it.
+                # PutMetricData has no resource-level permissions. Classic metrics only: the namespace
+                # condition scopes it. OTLP ingestion is authorised by the same action, and AWS
+                # documents that a cloudwatch:namespace condition on it blocks OTLP (OTLP has no
+                # namespace, and no OTLP-specific condition key is documented), so then it has none.
                 resources=["*"],
-                conditions={"StringEquals": {"cloudwatch:namespace": config.metrics_namespace}},
+                conditions=None
+                if publishes_otlp(config)
+                else {"StringEquals": {"cloudwatch:namespace": config.metrics_namespace}},
             )
         )
 

@@ -14,7 +14,7 @@ from infra.bundling import RUNTIME, lambda_code
 from infra.config import AppConfig, EnvironmentConfig
 from infra.dashboard import QueueDashboard
 from infra.notifications import AlarmNotifications
-from infra.poller import TIMEOUT, Poller
+from infra.poller import TIMEOUT, Poller, publishes_otlp
 from queue_stats import names
 
 PROJECT_TAG: Final = names.PRODUCT
@@ -87,7 +87,13 @@ class QueueStatsStack(cdk.Stack):
             cdk.Acknowledgment(
                 id=f"{NAG_PACK}::AwsSolutions-IAM5[Resource::*]",
                 reason=(
-                    "cloudwatch:PutMetricData supports no resource-level permissions; the statement "
+                    "cloudwatch:PutMetricData supports no resource-level permissions. The poller sends "
+                    "OpenTelemetry metrics (metricsBackend otel/both), which CloudWatch's OTLP endpoint "
+                    "authorises with this action; AWS documents that a cloudwatch:namespace condition on "
+                    "it blocks OTLP ingestion, and no OTLP-specific resource or condition key exists, so "
+                    "the statement cannot be narrowed further."
+                    if publishes_otlp(self.config)
+                    else "cloudwatch:PutMetricData supports no resource-level permissions; the statement "
                     "is limited to this stack's namespace by a cloudwatch:namespace condition."
                 ),
             )

@@ -45,6 +45,15 @@ class FakeLambdaContext:
 
 
 @pytest.fixture(scope="session")
+def otel_synth(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The app synthesized with the OpenTelemetry backend (tests/infra/conftest.py `otel_context`),
+    once for the stack tests and the promtool tests."""
+    from tests.infra.conftest import otel_context, synthesize
+
+    return synthesize(otel_context(), tmp_path_factory.mktemp("otel") / "cdk.out")
+
+
+@pytest.fixture(scope="session")
 def moto() -> Iterator[MotoServer]:
     with MotoServer() as server:
         yield server

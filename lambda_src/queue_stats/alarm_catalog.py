@@ -178,6 +178,17 @@ KINDS: Final = (
 BY_NAME: Final = {kind.name: kind for kind in KINDS}
 BY_KEY: Final = {kind.key: kind for kind in KINDS}
 
+
+def promql_metrics(kind: AlarmKind) -> tuple[str, ...]:
+    """The poller's metrics the PromQL form of `kind` reads over OpenTelemetry (METRICS_BACKEND otel
+    or both): its own metric, except "work waiting with no agent available", which PromQL writes
+    over items, available agents and open state (no derived metric needed); nothing for the alarms
+    on AWS/Lambda's metrics, which never travel over OTLP."""
+    if kind.metric == n.METRIC_UNATTENDED_ITEMS:
+        return (n.METRIC_ITEMS_IN_QUEUE, n.METRIC_AGENTS_AVAILABLE, n.METRIC_QUEUE_OPEN)
+    return (kind.metric,) if kind.per_queue or kind.metric in n.HEALTH_METRIC_NAMES else ()
+
+
 # `-<Kind>` followed by the end of the name or another `-` segment (a queue id, a part number).
 _KIND_SEGMENT = re.compile(r"-(" + "|".join(re.escape(kind.name) for kind in KINDS) + r")(?=-|$)")
 

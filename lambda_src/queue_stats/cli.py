@@ -161,6 +161,14 @@ def _add_cost_parser(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     parser.add_argument("--backend", choices=n.METRICS_BACKENDS, default=None, help="the metricsBackend key")
     parser.add_argument(
+        "--otlp-gb-price",
+        type=_non_negative_float,
+        default=cost.DEFAULT_OTLP_GB_PRICE,
+        metavar="USD",
+        help=f"OpenTelemetry ingestion per GB (default {cost.DEFAULT_OTLP_GB_PRICE:g}, a third-party figure: AWS's "
+        f"own is not confirmed; the other figure quoted is {cost.LOW_OTLP_GB_PRICE:g})",
+    )
+    parser.add_argument(
         "--transitions-per-day",
         type=_non_negative_float,
         default=cost.DEFAULT_TRANSITIONS_PER_DAY,
@@ -348,6 +356,7 @@ def _cmd_cost(args: argparse.Namespace) -> int:
         hours_open=hours_open,
         transitions_per_day=args.transitions_per_day,
         poll_seconds=args.poll_seconds,
+        otlp_gb_price=args.otlp_gb_price,
     )
     compared_hours = hours_open if hours_open < 24 else cost.COMPARED_HOURS_OPEN
     try:

@@ -247,14 +247,16 @@ PRICES: Final = {
             QUOTED,
         ),
         # OpenTelemetry metrics are billed per GB ingested with no per-metric or per-request
-        # charge; AWS's price per GB could not be read here. Set `tiers` when it is known.
+        # charge. AWS's own price per GB could not be read here: the default is the higher of the
+        # two third-party figures, and `cost --otlp-gb-price` sets another.
         Price(
             "otlp_ingest",
             "CloudWatch OpenTelemetry metrics ingestion",
             "GB",
-            None,
+            (Tier(None, 0.50),),
             _CLOUDWATCH,
-            "not published where we could read it; $0.50 and $0.08 per GB are third-party figures",
+            "not confirmed: AWS's figure could not be read here; $0.50 is a third-party figure (the higher of "
+            "the two published, the other $0.08); set yours with --otlp-gb-price",
         ),
         Price(
             "promql_alarm",
@@ -285,10 +287,10 @@ LAMBDA_PLATFORM_LOG_BYTES: Final = 260
 LOG_EVENT_OVERHEAD_BYTES: Final = 26
 LOG_EVENTS_PER_INVOCATION: Final = 4
 
-# The billed bytes of one OTLP data point (name, labels, resource attributes, timestamp, value),
-# for the OpenTelemetry backend; None until the OTLP publisher's requests are measured. The line
-# is priced once this and the `otlp_ingest` price are both known.
-OTLP_BYTES_PER_POINT: float | None = None
+# OpenTelemetry ingestion per GB: the default price (a third-party figure, see PRICES) and the
+# other figure quoted, which the README prices too.
+DEFAULT_OTLP_GB_PRICE: Final = 0.50
+LOW_OTLP_GB_PRICE: Final = 0.08
 
 # The notifier (one run per alarm transition): stated until it is measured.
 DEFAULT_TRANSITIONS_PER_DAY: Final = 20.0  # e.g. 10 alarms a day, each ALARM then OK
@@ -303,6 +305,10 @@ NOTIFIER_LOG_BYTES: Final = 1_500
 # Node; tests/infra/test_cost_config.py checks both against the stack's alarm definitions.
 # Each per-queue alarm's cdk.json key and the metric it reads (the alarm catalog's).
 QUEUE_ALARM_METRICS: Final = {kind.key: kind.metric for kind in alarm_catalog.KINDS if kind.per_queue}
+# What each of those alarms reads as a PromQL alarm (metricsBackend otel/both), by its classic metric.
+PROMQL_ALARM_METRICS: Final = {
+    kind.metric: alarm_catalog.promql_metrics(kind) for kind in alarm_catalog.KINDS if kind.per_queue
+}
 DEFAULT_QUEUE_ALARM_METRICS: Final = tuple(QUEUE_ALARM_METRICS.values())
 DEFAULT_HEALTH_ALARMS: Final = sum(not kind.per_queue for kind in alarm_catalog.KINDS)
 DEFAULT_EMAIL_SUBSCRIBERS: Final = 1
@@ -332,8 +338,10 @@ class Setup:
     poll_rate_minutes: int = 1
     queue_alarms: tuple[QueueAlarm, ...] = tuple(QueueAlarm(m) for m in DEFAULT_QUEUE_ALARM_METRICS)
     health_alarms: int = DEFAULT_HEALTH_ALARMS
+    poll_failed_alarm: bool = True  # one of the health alarms; a PromQL alarm with OpenTelemetry
     api_key_max_age_seconds: int = n.DEFAULT_API_KEY_MAX_AGE_SECONDS
     backend: str = n.DEFAULT_METRICS_BACKEND
+    environment: str = "prod"  # a label of every OTLP data point, so part of its billed size
     email_subscribers: int = DEFAULT_EMAIL_SUBSCRIBERS
     dashboards: int = 1
     kms_keys: int = 1  # the alarm topic's key
@@ -347,6 +355,7 @@ class Scenario:
     hours_open: float = 24.0  # hours a day a queue is not idle (matters only with skip_idle)
     transitions_per_day: float = DEFAULT_TRANSITIONS_PER_DAY
     poll_seconds: float | None = None  # a measured duration per poll; None: the stated model
+    otlp_gb_price: float = DEFAULT_OTLP_GB_PRICE  # OpenTelemetry ingestion, $ per GB
 
 
 @dataclass(frozen=True)
@@ -462,36 +471,58 @@ def estimate(setup: Setup, scenario: Scenario) -> Estimate:
                 "Assumed, not confirmed: an idle queue's series is not analysed in the hours it has no data, "
                 f"as a metric is not billed then. If CloudWatch counts it all day, add {usd(extra)}."
             )
-    elif otel and alarmed:
+    if otel:
+        promql = [a for a in setup.queue_alarms if all(m in published for m in PROMQL_ALARM_METRICS[a.metric])]
+        promql_count = sum(a.fleet for a in promql) + sum(a.own for a in promql) + setup.poll_failed_alarm
+        shadows = setup.backend == n.BACKEND_BOTH
         lines.append(
-            Line("PromQL alarms", alarm_count, "alarms", PRICES["promql_alarm"], None, "the queue alarms over OTLP")
+            Line(
+                "PromQL shadow alarms" if shadows else "PromQL alarms",
+                promql_count,
+                "alarms",
+                PRICES["promql_alarm"],
+                None,
+                "copies without actions, beside the classic alarms"
+                if shadows
+                else "the queue alarms and No successful poll",
+            )
         )
-    add("standard alarms", setup.health_alarms, "alarms", "standard_alarm", "the poller's health, 1 metric each")
+    # With OTLP alone, No successful poll is a PromQL alarm; the Lambda alarms stay standard.
+    standard = setup.health_alarms - (setup.poll_failed_alarm and not classic)
+    add("standard alarms", standard, "alarms", "standard_alarm", "the poller's health, 1 metric each")
     add("dashboard", setup.dashboards, "dashboards", "dashboard")
     notes.append("The dashboard is counted: it is free only while the account has no more than 3 (unknown here).")
     add("KMS key of the alarm topic", setup.kms_keys, "keys", "kms_key")
 
     if otel:
-        points = busy_polls * busy_datums + idle_polls * idle_datums
-        if OTLP_BYTES_PER_POINT is None:
-            lines.append(
-                Line(
-                    "OpenTelemetry metrics ingestion",
-                    points,
-                    "data points",
-                    PRICES["otlp_ingest"],
-                    None,
-                    "priced per GB; the bytes per data point are not measured yet",
-                )
-            )
-        else:
-            add(
+        # Measured with the poller's own encoder: protobuf only when OTLP is priced.
+        from queue_stats.otlp_size import point_size  # noqa: PLC0415
+
+        size = point_size(setup.metrics, setup.environment)
+        queue_points, health_points = busy_polls * queues * metrics, polls * health
+        points = queue_points + health_points
+        gigabytes = (queue_points * size.queue_point + health_points * size.health_point) / 1e9
+        price = PRICES["otlp_ingest"]
+        if scenario.otlp_gb_price != DEFAULT_OTLP_GB_PRICE:
+            price = replace(price, tiers=(Tier(None, scenario.otlp_gb_price),), checked="set with --otlp-gb-price")
+        lines.append(
+            Line(
                 "OpenTelemetry metrics ingestion",
-                points * OTLP_BYTES_PER_POINT / 1e9,
+                gigabytes,
                 "GB",
-                "otlp_ingest",
-                f"{number(points)} data points × {OTLP_BYTES_PER_POINT:g} bytes",
+                price,
+                price.cost(gigabytes),
+                f"{number(points)} data points, {size.queue_point:.0f} bytes a queue point",
             )
+        )
+        notes.append(
+            f"OpenTelemetry: {size.queue_point:.0f} bytes per queue data point and {size.health_point:.0f} per health "
+            "point, measured with the poller's encoder as each point's serialized size (name, labels, resource "
+            "attribute, timestamp, value: what CloudWatch bills), for a Symbee queue and an Amazon queue (its ARN "
+            f"is the id) of typical length; long names cost more. {usd(price.tiers[0].usd if price.tiers else 0)} per "
+            "GB is not AWS's confirmed price (see Unit prices); PromQL alarms have no published price and are "
+            "not counted; OTLP ingestion and PromQL were free during the preview."
+        )
 
     seconds = _poll_seconds(scenario, busy_datums), _poll_seconds(scenario, idle_datums)
     poller_gb_seconds = (busy_polls * seconds[0] + idle_polls * seconds[1]) * POLLER_MEMORY_MB / 1024
@@ -614,6 +645,8 @@ def _check(setup: Setup, scenario: Scenario) -> None:
         raise ValueError(f"transitions per day must not be negative, got {scenario.transitions_per_day:g}")
     if scenario.poll_seconds is not None and scenario.poll_seconds <= 0:
         raise ValueError(f"poll seconds must be more than 0, got {scenario.poll_seconds:g}")
+    if scenario.otlp_gb_price < 0:
+        raise ValueError(f"the OTLP price per GB must not be negative, got {scenario.otlp_gb_price:g}")
     if setup.poll_rate_minutes < 1:
         raise ValueError(f"poll rate must be at least 1 minute, got {setup.poll_rate_minutes}")
     if setup.backend not in n.METRICS_BACKENDS:

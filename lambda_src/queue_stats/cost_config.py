@@ -13,13 +13,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from queue_stats import cdk_context
+from queue_stats import alarm_catalog, cdk_context
 from queue_stats import names as n
 from queue_stats.cost import QUEUE_ALARM_METRICS, QueueAlarm, Setup
 from queue_stats.errors import ConfigError
 
 FLAG = "--config"
 INSTEAD = "give the settings as flags instead (--metrics, --skip-idle, --poll-rate-minutes)"
+# The health alarm on the poller's own metric (a PromQL alarm with OpenTelemetry), by its cdk.json key.
+POLL_FAILED_KEY = next(kind.key for kind in alarm_catalog.KINDS if kind.metric == n.METRIC_POLL_SUCCEEDED)
 
 
 def setups_from_cdk_json(path: Path) -> list[Setup]:
@@ -55,7 +57,9 @@ def setup_from_environment(env: Any, queue_kinds: Iterable[Any], health_kinds: I
         poll_rate_minutes=int(env.poll_rate_minutes),
         queue_alarms=tuple(queue_alarms),
         health_alarms=sum(bool(env.alarms[kind].enabled) for kind in health_kinds),
+        poll_failed_alarm=any(bool(env.alarms[kind].enabled) for kind in health_kinds if kind.value == POLL_FAILED_KEY),
         api_key_max_age_seconds=n.DEFAULT_API_KEY_MAX_AGE_SECONDS if max_age is None else int(max_age),
         backend=str(getattr(env, "metrics_backend", n.DEFAULT_METRICS_BACKEND)),
         email_subscribers=len(env.notification_emails),
+        environment=str(env.environment),
     )

@@ -146,6 +146,7 @@ def _estimate_json(est: Estimate) -> dict[str, object]:
             "hoursOpen": est.scenario.hours_open,
             "pollRateMinutes": est.setup.poll_rate_minutes,
             "metricsBackend": est.setup.backend,
+            "otlpGbPrice": est.scenario.otlp_gb_price,
             "transitionsPerDay": est.scenario.transitions_per_day,
         },
         "lines": [
@@ -236,12 +237,9 @@ def render_readme(setup: Setup | None = None, counts: Sequence[int] = c.README_Q
     notes = list(dict.fromkeys(note for o in lines_at for note in o.estimate.assumptions))
     out += ["", "Assumptions and what is not known:", ""]
     out += [f"- {note}" for note in notes]
-    out.append(
-        "- With `metricsBackend` `otel` or `both`, OpenTelemetry ingestion is billed per GB (no per-metric or "
-        "per-request charge) at a price not published where we could read it, and the bytes per data point are "
-        "not measured yet: `cost --backend otel` lists it, and the PromQL alarms, as unknown."
-    )
-    out += _readme_prices(prices_used(o.estimate for o in lines_at))
+    otel_out, otel_estimates = _readme_otel(setup, counts)
+    out += otel_out
+    out += _readme_prices(prices_used([*(o.estimate for o in lines_at), *otel_estimates]))
     out += _readme_savings(setup, lines_at)
     out += [
         "",
@@ -252,16 +250,85 @@ def render_readme(setup: Setup | None = None, counts: Sequence[int] = c.README_Q
         "make cost QUEUES=250         # every line item for 250 queues, per environment of the cdk.json",
         "symbee-queue-stats cost --queues 250 --metrics essential --skip-idle --hours-open 12",
         "symbee-queue-stats cost --queues 250 --poll-seconds 0.4 --transitions-per-day 50 --json",
+        "symbee-queue-stats cost --queues 10,100,1000 --backend otel --otlp-gb-price 0.08",
         "```",
         "",
         "`--config cdk.json` reads each environment's settings through the stack's own loader (so it runs from "
         "the project's checkout); without it the stack's defaults apply. `--metrics`, `--skip-idle`, "
-        "`--hours-open`, `--poll-rate-minutes` and `--backend` override either, and `--poll-seconds` replaces "
-        "the estimated duration with the `Billed Duration` of the function's `REPORT` log lines. Several "
+        "`--hours-open`, `--poll-rate-minutes` and `--backend` override either, `--otlp-gb-price` sets the "
+        "OpenTelemetry price per GB, and `--poll-seconds` replaces the estimated duration with the "
+        "`Billed Duration` of the function's `REPORT` log lines. Several "
         "`--queues` counts print the options table; one prints the lines. `discover` ends with the monthly cost "
         "of monitoring the queues it found.",
     ]
     return "\n".join(out)
+
+
+def _readme_otel(setup: Setup, counts: Sequence[int]) -> tuple[list[str], list[Estimate]]:
+    """The OpenTelemetry backend priced the same way: `otel` at both per-GB figures, with
+    `essential`, and `both` while migrating; then what changes and what is not known."""
+    essential = tuple(n.METRIC_PROFILES[n.PROFILE_ESSENTIAL])
+    otel = replace(setup, backend=n.BACKEND_OTEL)
+    rows = (
+        (
+            f"`otel`, every metric, {usd(c.DEFAULT_OTLP_GB_PRICE)} per GB (the default price)",
+            otel,
+            c.DEFAULT_OTLP_GB_PRICE,
+        ),
+        (f"`otel`, every metric, {usd(c.LOW_OTLP_GB_PRICE)} per GB", otel, c.LOW_OTLP_GB_PRICE),
+        (
+            f'`otel`, `"metrics": "essential"`, {usd(c.DEFAULT_OTLP_GB_PRICE)} per GB',
+            replace(otel, metrics=essential),
+            c.DEFAULT_OTLP_GB_PRICE,
+        ),
+        (
+            f"`both` (while migrating), every metric, {usd(c.DEFAULT_OTLP_GB_PRICE)} per GB",
+            replace(setup, backend=n.BACKEND_BOTH),
+            c.DEFAULT_OTLP_GB_PRICE,
+        ),
+    )
+    table = {
+        (title, count): estimate(row_setup, Scenario(count, otlp_gb_price=price))
+        for title, row_setup, price in rows
+        for count in counts
+    }
+    at = {title: table[title, README_LINES_QUEUES] for title, _, _ in rows}
+    default = at[rows[0][0]]
+    ingest = next(line for line in default.lines if line.item == "OpenTelemetry metrics ingestion")
+    promql = next(line for line in default.lines if line.monthly is None)
+    classic = estimate(setup, Scenario(README_LINES_QUEUES)).total
+    out = [
+        "",
+        "### With OpenTelemetry (`metricsBackend`)",
+        "",
+        "The same environment publishing over OTLP (see [OpenTelemetry backend](#opentelemetry-backend)), known "
+        "items only: PromQL alarms have no published price and are **not included**.",
+        "",
+        "| backend, what is published, price per GB | " + " | ".join(f"{count:,} queues" for count in counts) + " |",
+        "| --- |" + " ---: |" * len(counts),
+    ]
+    for title, _, _ in rows:
+        cells = [table[title, count] for count in counts]
+        out.append(
+            f"| {title} | " + " | ".join(f"**{usd(e.total)}** ({usd(e.per_queue)} a queue)" for e in cells) + " |"
+        )
+    out += [
+        "",
+        f"With `otel` there are no custom metrics, PutMetricData requests or Metrics Insights alarms: at "
+        f"{README_LINES_QUEUES} queues ingestion is {number(ingest.quantity)} GB a month ({ingest.detail}), "
+        f"{usd(ingest.monthly or 0)} at {ingest.price.short}, against {usd(classic)} for the classic default. "
+        f"`both` pays for both while the two run side by side. Not known:",
+        "",
+        f"- **PromQL alarms**: no published price; `otel` has {number(promql.quantity)} ({promql.detail}), `both` the "
+        "same number of shadows. If they are priced like Metrics Insights alarms (per series analysed), they would "
+        "grow with the queues.",
+        f"- **The price per GB**: {ingest.price.checked}. The figure scales the ingestion line directly.",
+        "- The billed size of a data point is its serialized size as AWS defines it; the figure above is measured "
+        "with the poller's encoder for typical names, and errs high by the request's framing (about 30 bytes).",
+        "- The notifier reads a queue's current numbers with GetMetricData, which sees classic metrics only; what "
+        "it costs to read them over PromQL (charged per million samples scanned) is not counted.",
+    ]
+    return out, list(table.values())
 
 
 def _readme_prices(prices: Sequence[Price]) -> list[str]:

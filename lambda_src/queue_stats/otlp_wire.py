@@ -28,6 +28,7 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import NumberDataPoint
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from queue_stats import names as n
+from queue_stats import rules
 from queue_stats.metrics import UNITS, health_values
 from queue_stats.model import QueueStats
 from queue_stats.publish import Snapshot
@@ -99,17 +100,8 @@ def queue_attributes(queue: QueueStats, environment: str) -> list[KeyValue]:
     return attributes
 
 
-def label_value(text: str) -> str:
-    """`text` as an OTLP string can carry it: any Unicode as it is. JSON can spell a lone UTF-16
-    surrogate (`"\\ud800"`), which no UTF-8 string holds; those alone are written as escapes
-    (`\\ud800`), so distinct names stay distinct and the request still encodes."""
-    if text.isascii():
-        return text
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-    return text
+# One rule for what an attribute value becomes, shared with the stack's PromQL (infra/promql.py).
+label_value = rules.otlp_label_value
 
 
 def unix_nanos(timestamp: datetime) -> int:

@@ -34,6 +34,19 @@ def queue_id_fits(queue_id: str) -> bool:
     return len(escaped(queue_id)) <= MAX_DIMENSION_VALUE
 
 
+def otlp_label_value(text: str) -> str:
+    """`text` as an OTLP string (and so a PromQL label value) holds it: any Unicode as it is. JSON
+    can spell a lone UTF-16 surrogate (`"\\ud800"`), which no UTF-8 string holds; those alone are
+    written as escapes (`\\ud800`), so distinct names stay distinct and the request still encodes."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
 def _escape(char: str) -> str:
     code = ord(char)
     if code < 0x100:

@@ -116,3 +116,35 @@ def custom_context() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def custom_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(custom_context(), tmp_path_factory.mktemp("custom") / "cdk.out")
+
+
+# Queue ids of the OpenTelemetry configuration's overrides (tests/promql/ drives them).
+VIP_QUEUE = "vip-queue"  # its own items-waiting alarm at a higher threshold
+NIGHT_QUEUE = "night-queue"  # "work waiting with no agent available" switched off
+ZURICH_QUEUE = "queue-Zürich"  # a non-ASCII id: escaped in classic dimensions, as written over OTLP
+OTEL_ENVIRONMENTS = ("prod", "uat", "stage")
+
+
+def otel_context() -> dict[str, Any]:
+    """The OpenTelemetry backend three ways: `prod` polled every minute with overrides, `uat`
+    every 5 minutes, `stage` with `both` (classic alarms act, PromQL shadows watch)."""
+    context = cdk_json_context()
+    del context["environment"]
+    context.update(
+        {
+            "metricsBackend": "otel",
+            "environments": [
+                {
+                    "environment": "prod",
+                    "queueOverrides": {
+                        VIP_QUEUE: {"itemsInQueue": {"threshold": 100}},
+                        NIGHT_QUEUE: {"unattendedItems": {"enabled": False}},
+                        ZURICH_QUEUE: {"agentsInError": {"threshold": 3, "minutes": 2}},
+                    },
+                },
+                {"environment": "uat", "pollRateMinutes": 5},
+                {"environment": "stage", "metricsBackend": "both"},
+            ],
+        }
+    )
+    return context

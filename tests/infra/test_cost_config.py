@@ -17,7 +17,7 @@ from queue_stats import cost
 from queue_stats import names as n
 from queue_stats.cost_config import setups_from_cdk_json
 from queue_stats.errors import ConfigError
-from tests.infra.conftest import DEFAULT_STACK, Synth, custom_context
+from tests.infra.conftest import DEFAULT_STACK, Synth, custom_context, otel_context
 
 
 def write_cdk_json(folder: Path, context: dict[str, Any]) -> Path:
@@ -98,3 +98,17 @@ def test_a_file_without_context_is_refused(tmp_path: Path) -> None:
     path.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(ConfigError, match='no "context" object'):
         setups_from_cdk_json(path)
+
+
+def test_the_promql_alarms_priced_are_the_ones_the_stack_creates(tmp_path: Path, otel_synth: Synth) -> None:
+    # Given the OpenTelemetry configurations (otel at 1 and 5 minutes, both), priced as configured
+    setups = setups_from_cdk_json(write_cdk_json(tmp_path, otel_context()))
+    # When each one's PromQL alarms (or shadows) are counted, in the bill and in its template
+    for setup in setups:
+        (promql,) = [line for line in cost.estimate(setup, cost.Scenario(10)).lines if line.item.startswith("PromQL")]
+        created = sum(
+            "EvaluationCriteria" in alarm["Properties"]
+            for alarm in otel_synth.resources(setup.name, "AWS::CloudWatch::Alarm").values()
+        )
+        # Then they agree
+        assert promql.quantity == created, setup.name

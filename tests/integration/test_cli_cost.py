@@ -102,3 +102,15 @@ def test_queues_are_required() -> None:
     result = run()
     assert result.returncode == 2
     assert "--queues" in result.stderr
+
+
+def test_the_otlp_price_per_gb_is_a_setting() -> None:
+    # Given the OpenTelemetry backend at the other published figure, $0.08 per GB
+    result = run("--queues", "100", "--backend", "otel", "--otlp-gb-price", "0.08", "--json")
+    # When the ingestion line is read
+    (estimate,) = json.loads(result.stdout)["environments"]
+    (ingest,) = [line for line in estimate["lines"] if line["item"] == "OpenTelemetry metrics ingestion"]
+    # Then it is priced at that figure, and the PromQL alarms stay unknown
+    assert (ingest["unitPrice"], ingest["priceChecked"]) == ("$0.08 per GB", "set with --otlp-gb-price")
+    assert ingest["monthly"] == pytest.approx(ingest["quantity"] * 0.08, abs=1e-4)
+    assert estimate["unknown"] == ["PromQL alarms"]

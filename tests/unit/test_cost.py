@@ -4,11 +4,10 @@ reading the bill would check it."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import pytest
 
-from queue_stats import cost
+from queue_stats import cost, otlp_size
 from queue_stats import names as n
 from queue_stats.cost import PRICES, QueueAlarm, Scenario, Setup, estimate
 from queue_stats.metrics import MAX_DATUMS_PER_REQUEST
@@ -133,25 +132,49 @@ def test_a_measured_poll_duration_replaces_the_estimate() -> None:
     assert line(est, "poller: Lambda compute").quantity == pytest.approx(POLLS * 0.4 * n.POLLER_MEMORY_MB / 1024)
 
 
-def test_the_opentelemetry_backend_shows_its_unpriced_items_as_unknown() -> None:
+def test_the_opentelemetry_backend_bills_no_classic_metric() -> None:
+    # Given the OTLP backend alone / When the bill is estimated
+    est = estimate(Setup(backend=n.BACKEND_OTEL), Scenario(100))
+    # Then no custom metric, PutMetricData request or Metrics Insights alarm is billed
+    assert not {"custom metrics", "PutMetricData requests", "Metrics Insights alarms"} & set(items(est))
+
+
+def test_the_opentelemetry_backend_lists_its_promql_alarms_as_unknown() -> None:
     # Given the OTLP backend alone
     est = estimate(Setup(backend=n.BACKEND_OTEL), Scenario(100))
-    # When the bill is estimated
-    # Then no classic metric is billed, and ingestion and PromQL alarms are listed, not guessed
-    assert "custom metrics" not in items(est)
-    assert "PutMetricData requests" not in items(est)
-    assert est.unknown == ("PromQL alarms", "OpenTelemetry metrics ingestion")
-    assert line(est, "OpenTelemetry metrics ingestion").quantity == POLLS * (100 * 12 + 4)
+    # Then the 4 queue alarms and No successful poll are PromQL alarms, priced as unknown, and only
+    # the two alarms on Lambda's own metrics stay standard
+    assert est.unknown == ("PromQL alarms",)
+    assert line(est, "PromQL alarms").quantity == 5
+    assert line(est, "standard alarms").quantity == 2
 
 
-def test_both_backends_add_the_otlp_line_to_the_classic_bill() -> None:
+def test_ingestion_is_the_encoders_bytes_per_point_at_the_price_per_gb() -> None:
+    # Given the OTLP backend at the other published price, $0.08 per GB
+    est = estimate(Setup(backend=n.BACKEND_OTEL), Scenario(100, otlp_gb_price=0.08))
+    size = otlp_size.point_size(n.QUEUE_METRIC_NAMES, "prod")
+    # When the ingestion line is read
+    ingest = line(est, "OpenTelemetry metrics ingestion")
+    # Then it is every queue point and health point at its measured size, in GB, at that price
+    assert ingest.quantity == pytest.approx(POLLS * (100 * 12 * size.queue_point + 4 * size.health_point) / 1e9)
+    assert ingest.monthly == pytest.approx(ingest.quantity * 0.08)
+
+
+def test_both_backends_add_ingestion_and_shadow_alarms_to_the_classic_bill() -> None:
     # Given both backends
     both = estimate(Setup(backend=n.BACKEND_BOTH), Scenario(100))
     # When compared with CloudWatch alone
     classic = estimate(Setup(), Scenario(100))
-    # Then the known total is the classic one and ingestion is the one unknown
-    assert both.total == pytest.approx(classic.total)
-    assert both.unknown == ("OpenTelemetry metrics ingestion",)
+    # Then the known total is the classic one plus ingestion, and the shadows' price is unknown
+    assert both.total == pytest.approx(classic.total + (line(both, "OpenTelemetry metrics ingestion").monthly or 0))
+    assert both.unknown == ("PromQL shadow alarms",)
+
+
+def test_the_default_otlp_price_is_the_third_party_figure_named_as_such() -> None:
+    price = PRICES["otlp_ingest"]
+    assert price.text == "$0.50 per GB"
+    assert "third-party" in price.checked
+    assert "--otlp-gb-price" in price.checked
 
 
 def test_the_free_tier_is_counted_once_across_the_poller_and_the_notifier() -> None:
@@ -212,22 +235,11 @@ def test_every_price_names_its_source_and_how_it_was_checked() -> None:
 
 
 def test_unknown_prices_stay_unknown() -> None:
-    # Given the OTLP price, which no source we could read states
+    # Given the PromQL alarm price, which no source we could read states
     # When any quantity is priced
     # Then it is None, never 0
-    assert PRICES["otlp_ingest"].cost(5.0) is None
-    assert PRICES["otlp_ingest"].text == "unknown"
-
-
-def test_the_otlp_bytes_per_point_extension_prices_ingestion_once_known(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a measured size per data point and a known price per GB
-    monkeypatch.setattr(cost, "OTLP_BYTES_PER_POINT", 200.0)
-    monkeypatch.setitem(PRICES, "otlp_ingest", replace(PRICES["otlp_ingest"], tiers=(cost.Tier(None, 0.5),)))
-    # When the OTLP backend is priced
-    ingest = line(estimate(Setup(backend=n.BACKEND_OTEL), Scenario(100)), "OpenTelemetry metrics ingestion")
-    # Then the line is GB at that price
-    assert ingest.quantity == pytest.approx(POLLS * 1_204 * 200 / 1e9)
-    assert ingest.monthly == pytest.approx(ingest.quantity * 0.5)
+    assert PRICES["promql_alarm"].cost(5.0) is None
+    assert PRICES["promql_alarm"].text == "unknown"
 
 
 def test_the_price_text_lists_the_tiers() -> None:
