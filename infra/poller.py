@@ -53,6 +53,20 @@ RETENTION: Final = {
 }
 
 
+def secret_arn(stack: cdk.Stack, secret_id: str, *, region: str) -> str:
+    """What IAM may grant for a secret named by name or complete ARN: the ARN, or the pattern that
+    matches the name's ARN (Secrets Manager appends "-" and 6 random characters to the name)."""
+    if secret_id.startswith("arn:"):
+        return secret_id
+    return stack.format_arn(
+        service="secretsmanager",
+        region=region,
+        resource="secret",
+        resource_name=f"{secret_id}-??????",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
 class Poller(Construct):
     """Polls the Symbee API every `poll_rate_minutes` and publishes the queue metrics."""
 
@@ -91,18 +105,7 @@ class Poller(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        self.secret_arn = (
-            config.secret_id
-            if config.secret_is_arn
-            else stack.format_arn(
-                service="secretsmanager",
-                region=secret_region,
-                resource="secret",
-                # Secrets Manager appends "-" and 6 random characters to the name in the ARN.
-                resource_name=f"{config.secret_id}-??????",
-                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-            )
-        )
+        self.secret_arn = secret_arn(stack, config.secret_id, region=secret_region)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="ReadTheApiKey",
