@@ -264,6 +264,41 @@ def render_readme(setup: Setup | None = None, counts: Sequence[int] = c.README_Q
     return "\n".join(out)
 
 
+# --- the README's notifier cost (Notifications section) -----------------------------------------------
+NOTIFIER_README_START = "<!-- notifier-cost:start -->"
+NOTIFIER_README_END = "<!-- notifier-cost:end -->"
+NOTIFIER_README_TRANSITIONS_PER_DAY = 100.0  # a busy centre: 50 alarms a day, each ALARM then OK
+NOTIFIER_README_EMAILS = 3
+
+
+def render_notifier_readme() -> str:
+    """What the notifier adds to the bill, from the cost model's own lines for it."""
+    setup = Setup(email_subscribers=NOTIFIER_README_EMAILS)
+    est = estimate(setup, Scenario(README_LINES_QUEUES, transitions_per_day=NOTIFIER_README_TRANSITIONS_PER_DAY))
+    transitions = NOTIFIER_README_TRANSITIONS_PER_DAY * c.DAYS_PER_MONTH
+    own = [line for line in est.lines if line.item.startswith("notifier: ")]
+    log_gb = transitions * c.NOTIFIER_LOG_BYTES / 1e9
+    logs = Line("notifier: its log lines", log_gb, "GB", c.PRICES["logs"], c.PRICES["logs"].cost(log_gb))
+    events = c.PRICES["eventbridge"]
+    rows = [*own, logs, Line("CloudWatch's alarm events", transitions, "events", events, events.cost(transitions))]
+    total = sum(line.monthly or 0.0 for line in rows)
+    out = [
+        f"At {c.REGION} list prices (read {c.PRICES_READ_ON}), for **{NOTIFIER_README_TRANSITIONS_PER_DAY:g} "
+        f"transitions a day** ({number(transitions)} a month: a busy centre), email and chat configured, "
+        f"{NOTIFIER_README_EMAILS} confirmed email addresses; each run {c.NOTIFIER_SECONDS:g} s at "
+        f"{c.NOTIFIER_MEMORY_MB} MB (stated, not measured on Lambda). Free tiers not counted. Generated from "
+        "`lambda_src/queue_stats/cost.py` (`python scripts/notifier_cost_table.py --write`); a test fails when it "
+        "is stale.",
+        "",
+        "| item | unit price | a month |",
+        "| --- | --- | ---: |",
+    ]
+    out += [f"| {line.item.removeprefix('notifier: ')} | {line.price.short} | {_quantity(line)}: {_money(line)} |"
+            for line in rows]  # fmt: skip
+    out.append(f"| **the notifier in all** | | **{usd(total)}** |")
+    return "\n".join(out)
+
+
 def _readme_prices(prices: Sequence[Price]) -> list[str]:
     out = [
         "",

@@ -39,11 +39,13 @@ class Synth:
     def template(self, stack_name: str) -> Template:
         return Template.from_json(self.templates[stack_name])
 
-    def resources(self, stack_name: str, resource_type: str) -> dict[str, dict[str, Any]]:
+    def resources(self, stack_name: str, resource_type: str, *, under: str = "") -> dict[str, dict[str, Any]]:
+        """The stack's resources of one type; with `under`, only those of that top-level construct
+        (CDK starts a logical id with the construct's path: "Poller" for the poller's function)."""
         return {
             logical_id: resource
             for logical_id, resource in self.templates[stack_name]["Resources"].items()
-            if resource["Type"] == resource_type
+            if resource["Type"] == resource_type and logical_id.startswith(under)
         }
 
     @property
