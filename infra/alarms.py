@@ -273,6 +273,7 @@ class Alarms(Construct):
         notifier also reads to recognise an alarm."""
         title = SPECS[kind].title
         if self._config.runbook_url:
-            return f"What to do: '{title}' in the runbook, {links.runbook_link(self._config.runbook_url, kind.catalog.anchor)}"
+            section = links.runbook_link(self._config.runbook_url, kind.catalog.anchor)
+            return f"What to do: '{title}' in the runbook, {section}"
         dashboard = self._dashboard_url or "the stack output DashboardUrl"
         return f"What to do: the notification carries the steps for '{title}'; dashboard: {dashboard}"

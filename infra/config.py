@@ -31,6 +31,7 @@ from infra.config_alarms import (
     AlarmWindow,
     QueueOverride,
 )
+from infra.config_notify import MuteRule, PagerDuty, SlackChannel, TeamsChannel
 from infra.config_types import (
     Bool,
     InputShape,
@@ -44,7 +45,6 @@ from infra.config_types import (
     located,
     problem,
 )
-from infra.config_notify import MuteRule, PagerDuty, SlackChannel, TeamsChannel
 from infra.config_values import LOG_RETENTION_DAYS
 from queue_stats import names
 
@@ -203,9 +203,9 @@ class EnvironmentConfig(Model):
     )
     alarm_topic_arns: values.TopicArns = Field(
         (),
-        description="existing SNS topics that also receive CloudWatch's own alarm JSON from every alarm, for tools that "
-        "read it, in the stack's region. Their policy must let `cloudwatch.amazonaws.com` publish, and their KMS key "
-        "(if any) must let CloudWatch use it. A pager keyed on the alarm merges queues: see "
+        description="existing SNS topics that also receive CloudWatch's own alarm JSON from every alarm, for tools "
+        "that read it, in the stack's region. Their policy must let `cloudwatch.amazonaws.com` publish, and their "
+        "KMS key (if any) must let CloudWatch use it. A pager keyed on the alarm merges queues: see "
         "[Notifications](#notifications)",
     )
     notify_on_ok: Bool = Field(
@@ -305,7 +305,11 @@ class EnvironmentConfig(Model):
     def _check_notifications(self) -> None:
         """Names built from the stack's, and mute rules that mute alarms the stack creates."""
         chat_names: dict[str, tuple[str | int, ...]] = {}
-        for key, channels in (("slackChannels", self.slack_channels), ("teamsChannels", self.teams_channels)):
+        configured: tuple[tuple[str, tuple[SlackChannel | TeamsChannel, ...]], ...] = (
+            ("slackChannels", self.slack_channels),
+            ("teamsChannels", self.teams_channels),
+        )
+        for key, channels in configured:
             for index, channel in enumerate(channels):
                 name = self.chat_configuration_name(channel, index)
                 if len(name) > notify_part.MAX_CHAT_CONFIGURATION_NAME:

@@ -208,9 +208,9 @@ class MuteRule(Model):
     """A CloudWatch alarm mute rule: while its window is open the muted alarms run no actions and
     the notifier sends nothing for them (each event says which rule muted it)."""
 
-    name: Annotated[
-        Text, matches(r"[A-Za-z0-9_.-]{1,128}", "must be 1-128 letters, digits, '.', '-' or '_'")
-    ] = Field(description="names the rule (`<stack>-<name>` in CloudWatch); unique in the environment")
+    name: Annotated[Text, matches(r"[A-Za-z0-9_.-]{1,128}", "must be 1-128 letters, digits, '.', '-' or '_'")] = Field(
+        description="names the rule (`<stack>-<name>` in CloudWatch); unique in the environment"
+    )
     schedule: Schedule = Field(
         description="when a mute starts: `cron(minute hour day-of-month month day-of-week)` for a recurring "
         "window (days of the week as SUN-SAT), `at(yyyy-MM-ddTHH:mm)` for one window"
@@ -219,8 +219,8 @@ class MuteRule(Model):
         description=f"how long each window lasts, 1 to {MAX_MUTE_MINUTES:,} (15 days)"
     )
     alarms: Annotated[tuple[str, ...], BeforeValidator(_selectors)] = Field(
-        description=f"what it mutes: `{QUEUE_GROUP}` (the queue alarms), `{HEALTH_GROUP}` (the poller's), `{ALL_GROUP}`, "
-        "or `alarms` keys such as `unattendedItems` (overrides of that alarm included)"
+        description=f"what it mutes: `{QUEUE_GROUP}` (the queue alarms), `{HEALTH_GROUP}` (the poller's), "
+        f"`{ALL_GROUP}`, or `alarms` keys such as `unattendedItems` (overrides of that alarm included)"
     )
     timezone: TimeZone | None = Field(None, description="the IANA time zone of schedule, start and expire; default UTC")
     start: DateText | None = Field(None, description="`yyyy-MM-ddTHH:mm` before which the rule mutes nothing")

@@ -214,7 +214,9 @@ def test_with_a_runbook_descriptions_link_the_kinds_section(kind: str, section: 
     alarm = built({"runbookUrl": "https://wiki.example.com/ops/queues#top"})[f"{PREFIX}-{kind}"]
     # Then the description links that section of the runbook
     anchor = section.lower().replace(" ", "-")
-    assert alarm["AlarmDescription"].endswith(f"'{section}' in the runbook, https://wiki.example.com/ops/queues#{anchor}")
+    assert alarm["AlarmDescription"].endswith(
+        f"'{section}' in the runbook, https://wiki.example.com/ops/queues#{anchor}"
+    )
 
 
 @pytest.mark.parametrize("runbook", [None, "https://" + "r" * (MAX_RUNBOOK_URL - len("https://"))])
@@ -230,7 +232,9 @@ def test_the_longest_description_fits_cloudwatchs_limit(runbook: str | None) -> 
     (config,) = load_config({**MINIMAL, **longest}.get).environments
     stack = cdk.Stack()
     function = lambda_.Function.from_function_name(stack, "Poller", "poller")
-    dashboard = f"https://console.amazonaws-us-gov.com/cloudwatch/home?region={LONG_REGION}#dashboards:name={config.stack_name}"
+    dashboard = (
+        f"https://console.amazonaws-us-gov.com/cloudwatch/home?region={LONG_REGION}#dashboards:name={config.stack_name}"
+    )
     Alarms(stack, "Alarms", config=config, function=function, alarm_actions=[], ok_actions=[], dashboard_url=dashboard)
     resources = cdk.assertions.Template.from_stack(stack).to_json()["Resources"]
     # When every description is built; Then each fits in CloudWatch's 1,024 characters

@@ -14,7 +14,9 @@ from tests.infra.conftest import DEFAULT_STACK, Synth
 # The only AWS Solutions findings the design accepts; each carries its reason in infra/stack.py.
 ACKNOWLEDGED = {"AwsSolutions-IAM5[Resource::*]", "AwsSolutions-L1", "AwsSolutions-SQS3"}
 # With chat channels: their guardrail reads the stack's alarms, `<stack>-*`.
-CHAT_GUARDRAIL = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:{}-*]"
+CHAT_GUARDRAIL = (
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:{}-*]"
+)
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 
 

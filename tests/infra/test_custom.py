@@ -66,7 +66,9 @@ def test_function_settings(custom_synth: Synth) -> None:
 
 
 def test_secret_arn_and_its_key_are_the_only_secret_permissions(custom_synth: Synth) -> None:
-    statements = {s["Sid"]: s for s in only(custom_synth, PROD, "AWS::IAM::Policy", "Poller")["PolicyDocument"]["Statement"]}
+    statements = {
+        s["Sid"]: s for s in only(custom_synth, PROD, "AWS::IAM::Policy", "Poller")["PolicyDocument"]["Statement"]
+    }
     assert sorted(statements) == ["DecryptTheApiKey", "PublishQueueMetrics", "ReadTheApiKey", "WriteOwnLogs"]
     assert statements["ReadTheApiKey"]["Resource"] == SECRET_ARN
     assert statements["DecryptTheApiKey"] == {
@@ -83,7 +85,9 @@ def test_secret_name_in_another_region(custom_synth: Synth) -> None:
     function = only(custom_synth, UAT, "AWS::Lambda::Function", "Poller")
     assert function["Environment"]["Variables"][names.ENV_API_KEY_SECRET_ID] == "UAT_API_KEY"
     assert function["Environment"]["Variables"][names.ENV_SECRETS_REGION] == "eu-west-1"
-    statements = {s["Sid"]: s for s in only(custom_synth, UAT, "AWS::IAM::Policy", "Poller")["PolicyDocument"]["Statement"]}
+    statements = {
+        s["Sid"]: s for s in only(custom_synth, UAT, "AWS::IAM::Policy", "Poller")["PolicyDocument"]["Statement"]
+    }
     assert "DecryptTheApiKey" not in statements
     assert statements["ReadTheApiKey"]["Resource"] == {
         "Fn::Join": [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
 from queue_stats import names
 from tests.infra.conftest import DEFAULT_STACK, Synth

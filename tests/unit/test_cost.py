@@ -10,8 +10,8 @@ import pytest
 
 from queue_stats import cost
 from queue_stats import names as n
-from queue_stats.cost import PRICES, QueueAlarm, Scenario, Setup, estimate
 from queue_stats.alerts import Alert, parse_event
+from queue_stats.cost import PRICES, QueueAlarm, Scenario, Setup, estimate
 from queue_stats.metrics import MAX_DATUMS_PER_REQUEST
 from queue_stats.readings import queries
 from tests.fixtures import event
