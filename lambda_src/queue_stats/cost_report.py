@@ -268,20 +268,30 @@ def render_readme(setup: Setup | None = None, counts: Sequence[int] = c.README_Q
 NOTIFIER_README_START = "<!-- notifier-cost:start -->"
 NOTIFIER_README_END = "<!-- notifier-cost:end -->"
 NOTIFIER_README_TRANSITIONS_PER_DAY = 100.0  # a busy centre: 50 alarms a day, each ALARM then OK
+NOTIFIER_README_STORM_PER_DAY = 1_000.0  # a storm every day
 NOTIFIER_README_EMAILS = 3
+
+
+def notifier_lines(transitions_per_day: float, email_subscribers: int) -> list[Line]:
+    """The notifier's share of the bill: its own lines of the estimate, its log lines and the
+    (free) alarm events that invoke it."""
+    setup = Setup(email_subscribers=email_subscribers)
+    est = estimate(setup, Scenario(README_LINES_QUEUES, transitions_per_day=transitions_per_day))
+    transitions = transitions_per_day * c.DAYS_PER_MONTH
+    log_gb = transitions * c.NOTIFIER_LOG_BYTES / 1e9
+    logs, events = c.PRICES["logs"], c.PRICES["eventbridge"]
+    return [
+        *(line for line in est.lines if line.item.startswith("notifier: ")),
+        Line("notifier: its log lines", log_gb, "GB", logs, logs.cost(log_gb)),
+        Line("CloudWatch's alarm events", transitions, "events", events, events.cost(transitions)),
+    ]
 
 
 def render_notifier_readme() -> str:
     """What the notifier adds to the bill, from the cost model's own lines for it."""
-    setup = Setup(email_subscribers=NOTIFIER_README_EMAILS)
-    est = estimate(setup, Scenario(README_LINES_QUEUES, transitions_per_day=NOTIFIER_README_TRANSITIONS_PER_DAY))
+    rows = notifier_lines(NOTIFIER_README_TRANSITIONS_PER_DAY, NOTIFIER_README_EMAILS)
+    storm = notifier_lines(NOTIFIER_README_STORM_PER_DAY, NOTIFIER_README_EMAILS)
     transitions = NOTIFIER_README_TRANSITIONS_PER_DAY * c.DAYS_PER_MONTH
-    own = [line for line in est.lines if line.item.startswith("notifier: ")]
-    log_gb = transitions * c.NOTIFIER_LOG_BYTES / 1e9
-    logs = Line("notifier: its log lines", log_gb, "GB", c.PRICES["logs"], c.PRICES["logs"].cost(log_gb))
-    events = c.PRICES["eventbridge"]
-    rows = [*own, logs, Line("CloudWatch's alarm events", transitions, "events", events, events.cost(transitions))]
-    total = sum(line.monthly or 0.0 for line in rows)
     out = [
         f"At {c.REGION} list prices (read {c.PRICES_READ_ON}), for **{NOTIFIER_README_TRANSITIONS_PER_DAY:g} "
         f"transitions a day** ({number(transitions)} a month: a busy centre), email and chat configured, "
@@ -295,8 +305,16 @@ def render_notifier_readme() -> str:
     ]
     out += [f"| {line.item.removeprefix('notifier: ')} | {line.price.short} | {_quantity(line)}: {_money(line)} |"
             for line in rows]  # fmt: skip
-    out.append(f"| **the notifier in all** | | **{usd(total)}** |")
+    out += [
+        f"| **the notifier in all** | | **{usd(_sum(rows))}** |",
+        "",
+        f"At {NOTIFIER_README_STORM_PER_DAY:,g} transitions a day (a storm every day) it comes to {usd(_sum(storm))}.",
+    ]
     return "\n".join(out)
+
+
+def _sum(lines: Iterable[Line]) -> float:
+    return sum(line.monthly or 0.0 for line in lines)
 
 
 def _readme_prices(prices: Sequence[Price]) -> list[str]:

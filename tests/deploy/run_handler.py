@@ -1,11 +1,12 @@
 """Invoke a deployed function's code the way Lambda would, on this machine.
 
-    python -I -S run_handler.py CODE_DIR HANDLER FUNCTION_ARN MEMORY_MB TIMEOUT_S RESULT_JSON
+    python -I -S run_handler.py CODE_DIR HANDLER FUNCTION_ARN MEMORY_MB TIMEOUT_S RESULT_JSON [EVENT_JSON]
 
 `-I -S`: no site-packages and no environment-driven path, so only CODE_DIR (the unzipped deployment
 package) and the standard library are importable, as in the Lambda runtime with the package's own
-dependencies. The environment is the function's, given by the caller. The handler's return value
-goes to RESULT_JSON (its logs go to stdout, as in Lambda).
+dependencies. The environment is the function's, given by the caller. The event is EVENT_JSON's
+content (a schedule's `{}` without it). The handler's return value goes to RESULT_JSON (its logs go
+to stdout, as in Lambda).
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ class Context:
 
 
 def main() -> None:
-    code_dir, handler, function_arn, memory_mb, timeout, result_path = sys.argv[1:]
+    code_dir, handler, function_arn, memory_mb, timeout, result_path, *event_path = sys.argv[1:]
     sys.path.insert(0, code_dir)
     module_name, function_name = handler.rsplit(".", 1)
     function = getattr(importlib.import_module(module_name), function_name)
-    result = function({}, Context(function_arn, int(memory_mb), float(timeout)))
+    event = {}
+    if event_path:
+        with open(event_path[0]) as source:
+            event = json.load(source)
+    result = function(event, Context(function_arn, int(memory_mb), float(timeout)))
     with open(result_path, "w") as out:
         json.dump(result, out)
 

@@ -49,8 +49,8 @@ CONSOLE_HELP = {
     "simulate": "serves until stopped; tests/integration/test_cli.py runs it",
     "watch": "without --count it polls until stopped; tests/integration/test_cli.py runs it",
     "notify-test": (
-        "sends through a deployed stack's channels (--stack reads its outputs); tests/integration drives it "
-        "against local stand-ins"
+        "sends through a deployed stack's channels (--stack reads its outputs): tests/deploy/test_rehearsal.py runs "
+        "the Deploy section's drill as written against the deployed stack; tests/integration drives the rest"
     ),
 }
 

@@ -5,10 +5,12 @@ key path. Pure parsing, no synth."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
+from infra import PROJECT_ROOT
 from infra.config import AlarmKind, ConfigError, EnvironmentConfig, load_config
 from tests.infra.conftest import cdk_json_context
 
@@ -186,3 +188,24 @@ def test_a_value_cloudformation_or_cloudwatch_would_refuse_is_refused_naming_its
         env(**context)
     assert caught.value.key == key
     assert text in str(caught.value)
+
+
+# --- the README's examples -------------------------------------------------------------------------
+SECTION = (PROJECT_ROOT / "README.md").read_text().split("\n## Notifications\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readmes_mute_rules_example_is_accepted_as_described() -> None:
+    # Given the JSON block under "Mute rules"
+    block = SECTION.split("\n### Mute rules\n", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    # When it is the muteRules of a configuration
+    config = env(**json.loads("{" + block + "}"))
+    # Then its rules mute what the README says: unattended items at night, everything in maintenance
+    nights, maintenance = config.mute_rules
+    assert config.muted_alarm_names(nights.kinds) == ("SymbeeQueueStats-prod-UnattendedItems",)
+    assert maintenance.kinds == tuple(AlarmKind)
+
+
+@pytest.mark.parametrize("key", ["slackChannels", "pagerDuty"])
+def test_the_readmes_inline_examples_are_accepted(key: str) -> None:
+    (example,) = re.findall(rf'`"{key}": (.+?)`', " ".join(SECTION.split()))
+    assert getattr(env(**{key: json.loads(example)}), "slack_channels" if key == "slackChannels" else "pager_duty")
