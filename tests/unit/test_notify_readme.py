@@ -9,9 +9,9 @@ import pytest
 
 from infra import PROJECT_ROOT
 from queue_stats import delivery, messages, notify_runtime, readings
-from queue_stats.cost_report import NOTIFIER_README_END, NOTIFIER_README_START, render_notifier_readme
 from queue_stats import names as n
 from queue_stats.alerts import Alert, parse_event
+from queue_stats.cost_report import NOTIFIER_README_END, NOTIFIER_README_START, render_notifier_readme
 from queue_stats.settings import NotifierSettings
 from tests.fixtures import event
 from tests.notify_examples import END, START, render
