@@ -5,17 +5,25 @@ least-privilege role, where failed events are kept, and the alarms that watch it
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_events as events
+from aws_cdk.assertions import Template
 from moto.events.models import EventPattern
 
+from infra.config import load_config
+from infra.notifier import DEAD_LETTERS_ALARM, ERRORS_ALARM, event_pattern
 from queue_stats import names
 from tests.deploy.resources import Resolver
 from tests.fixtures import EVENT_FILES, event
 from tests.infra.conftest import DEFAULT_STACK, KEY_ARN, PAGER_TOPIC, ROUTING_KEY_SECRET, Synth
 
 PROD = "CallCenter-prod"
+MAX_STACK_NAME = 128  # CloudFormation's limit on a stack name
+EVENT_PATTERN_LIMIT = 2048  # EventBridge's default quota on an event pattern's size
 ACCOUNT, REGION = "123456789012", "us-east-1"  # the event fixtures'
 # The template's pseudo parameters as CloudFormation resolves them in the fixtures' account and region.
 PSEUDO = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
@@ -257,6 +265,20 @@ def test_the_notifiers_own_alarms_are_excluded_by_name_too(default_synth: Synth)
     assert (
         set(excluded) == names_ == {"SymbeeQueueStats-prod-NotifierErrors", "SymbeeQueueStats-prod-NotifierDeadLetters"}
     )
+
+
+def test_the_pattern_fits_eventbridges_default_size_with_the_longest_stack_name() -> None:
+    # Given the longest stack name CloudFormation accepts (128 characters) in a long region
+    (config,) = load_config({"companyCode": "c", "environment": "e" * 27, "stackName": "S" * 100}.get).environments
+    assert len(config.stack_name) == MAX_STACK_NAME
+    stack = cdk.Stack()
+    own = [f"{config.stack_name}-{name}" for name in (ERRORS_ALARM, DEAD_LETTERS_ALARM)]
+    events.Rule(stack, "Rule", event_pattern=event_pattern(config, stack, exclude=own))
+    (rule,) = Template.from_stack(stack).find_resources("AWS::Events::Rule").values()
+    # When CloudFormation resolves it; Then it fits EventBridge's default 2,048 characters
+    pseudo = {**PSEUDO, "AWS::Region": "ap-southeast-5", "AWS::Partition": "aws-us-gov"}
+    resolved = Resolver(physical_ids={}, attributes={}, pseudo=pseudo)(rule["Properties"]["EventPattern"])
+    assert len(json.dumps(resolved)) <= EVENT_PATTERN_LIMIT
 
 
 def test_the_rule_invokes_the_function_retrying_delivery_only(default_synth: Synth) -> None:

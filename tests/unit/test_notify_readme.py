@@ -28,7 +28,8 @@ def test_the_example_messages_are_the_codes_output() -> None:
 
 def test_the_notifiers_cost_is_the_cost_models() -> None:
     current = README.split(NOTIFIER_README_START, 1)[1].split(NOTIFIER_README_END, 1)[0].strip("\n")
-    assert current == render_notifier_readme(), "README out of date: run `python scripts/notifier_cost_table.py --write`"
+    stale = "README out of date: run `python scripts/notifier_cost_table.py --write`"
+    assert current == render_notifier_readme(), stale
 
 
 def test_the_section_comes_right_after_when_an_alarm_fires() -> None:
