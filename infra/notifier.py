@@ -16,14 +16,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.config import AlarmKind, EnvironmentConfig
-from infra.poller import RETENTION, secret_arn
+from infra.functions import accept_redundant_role_dependency, execution_role, own_log_group, secret_arn
 from queue_stats import names
 
 # The runtime reads the queue's numbers only with 13 s left and retries each channel within the
@@ -85,12 +84,7 @@ class Notifier(Construct):
         stack = cdk.Stack.of(self)
         self._config = config
 
-        self.log_group = logs.LogGroup(
-            self,
-            "LogGroup",
-            retention=RETENTION[config.log_retention_days],
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
+        self.log_group = own_log_group(self, config)
         self.dead_letters = sqs.Queue(
             self,
             "DeadLetters",
@@ -116,10 +110,7 @@ class Notifier(Construct):
             max_event_age=MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(self.dead_letters),
         )
-        # As the poller's: CDK orders the function after its role and policy, which cfn-lint notes.
-        function_resource = self.function.node.default_child
-        assert isinstance(function_resource, cdk.CfnResource)
-        function_resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        accept_redundant_role_dependency(self.function)
 
         description = f"Symbee {config.company_code}/{config.environment}:"
         self.errors_alarm = self._alarm(
@@ -193,18 +184,10 @@ class Notifier(Construct):
         """Least privilege: its own logs, the two topics (and their key, through SNS), reading
         metrics, and the routing key's one secret."""
         config = self._config
-        role = iam.Role(
+        role = execution_role(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Symbee queue alarm notifier for {config.company_code}/{config.environment}",
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
+            log_group=self.log_group,
         )
         topics = [email_topic.topic_arn] + ([chat_topic.topic_arn] if chat_topic else [])
         role.add_to_policy(iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=topics))

@@ -23,6 +23,7 @@ from symbee_sim import SimulatorServer
 from symbee_sim.data import generate_queues
 from symbee_sim.local_aws import MotoServer
 from tests.conftest import API_KEY, COMPANY, ENVIRONMENT, FakeLambdaContext, list_metrics
+from tests.deploy.resources import Resolver
 from tests.infra.conftest import DEFAULT_STACK, Synth
 
 PREFIX = "SymbeeQueueStats-prod"
@@ -177,29 +178,18 @@ SECTIONS = [
     ("PollerErrors", "Poller errors"),
     ("PollerThrottles", "Poller throttled"),
 ]
-# The longest region name the resolved descriptions are measured with.
+# A longer region name than any, for the resolved descriptions.
 LONG_REGION = "ap-southeast-5x-long"
-
-
-def resolved(value: Any, host: str = "console.amazonaws-us-gov.com") -> str:
-    """A description as CloudFormation resolves it: the dashboard link's region and console host."""
-    if isinstance(value, str):
-        return value
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(resolved(part, host) for part in parts)
-    if "Fn::FindInMap" in value:
-        return host
-    assert value == {"Ref": "AWS::Region"}, value
-    return LONG_REGION
 
 
 @pytest.mark.parametrize(("kind", "section"), SECTIONS)
 def test_without_a_runbook_descriptions_say_the_notification_carries_the_steps(
     default_synth: Synth, kind: str, section: str
 ) -> None:
-    # Given the default configuration (no runbookUrl)
-    description = resolved(alarms_by_name(default_synth)[f"{PREFIX}-{kind}"]["AlarmDescription"])
+    # Given the default configuration (no runbookUrl), resolved as CloudFormation would in a long region
+    pseudo = {"AWS::Region": LONG_REGION, "AWS::Partition": "aws-us-gov"}
+    resolve = Resolver({}, {}, pseudo, default_synth.templates[DEFAULT_STACK]["Mappings"])
+    description = resolve(alarms_by_name(default_synth)[f"{PREFIX}-{kind}"]["AlarmDescription"])
     # Then the description says what is wrong, that the notification carries the steps, and links
     # the dashboard: never a relative README path, which no console can open
     assert description.startswith("Symbee abc-gadgets/prod: ")
@@ -238,7 +228,7 @@ def test_the_longest_description_fits_cloudwatchs_limit(runbook: str | None) -> 
     Alarms(stack, "Alarms", config=config, function=function, alarm_actions=[], ok_actions=[], dashboard_url=dashboard)
     resources = cdk.assertions.Template.from_stack(stack).to_json()["Resources"]
     # When every description is built; Then each fits in CloudWatch's 1,024 characters
-    lengths = [len(resolved(r["Properties"]["AlarmDescription"])) for r in resources.values()]
+    lengths = [len(r["Properties"]["AlarmDescription"]) for r in resources.values()]
     assert len(lengths) == len(AlarmKind)
     assert max(lengths) <= MAX_DESCRIPTION
 
