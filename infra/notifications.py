@@ -159,7 +159,7 @@ class ChatChannels(Construct):
             self.configurations.append(
                 chatbot.SlackChannelConfiguration(
                     self,
-                    f"Slack-{slack.channel_id}",
+                    f"Slack-{slack.workspace_id}-{slack.channel_id}",
                     slack_channel_configuration_name=config.chat_configuration_name(slack, index),
                     slack_workspace_id=slack.workspace_id,
                     slack_channel_id=slack.channel_id,
