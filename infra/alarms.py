@@ -20,9 +20,10 @@ from constructs import Construct
 
 from infra import promql_alarms, queries
 from infra.config import HEALTH_ALARM_KINDS, QUEUE_ALARM_KINDS, AlarmKind, AlarmSettings, EnvironmentConfig
-from queue_stats import names
+from queue_stats import links, names
 
-README_ANCHOR: Final = "README.md#when-an-alarm-fires"
+# CloudWatch's limit on an alarm description; tests/infra/test_alarms.py checks the longest fits.
+MAX_DESCRIPTION: Final = 1024
 GREATER_OR_EQUAL: Final = "GreaterThanOrEqualToThreshold"
 LESS_THAN: Final = "LessThanThreshold"
 LAMBDA_NAMESPACE: Final = "AWS/Lambda"
@@ -120,11 +121,13 @@ class Alarms(Construct):
         function: lambda_.IFunction,
         alarm_actions: Sequence[str],
         ok_actions: Sequence[str],
+        dashboard_url: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self._alarm_actions = list(alarm_actions)
         self._ok_actions = list(ok_actions)
+        self._dashboard_url = dashboard_url
         self.alarms: list[cloudwatch.CfnAlarm] = []
         # `both`: PromQL copies that watch without acting, to compare before switching to `otel`.
         self.shadows: list[cloudwatch.CfnAlarm] = []
@@ -270,7 +273,7 @@ class Alarms(Construct):
             for part in (
                 f"Symbee {config.company_code}/{config.environment}: {meaning}",
                 scope_text,
-                f"What to do: {README_ANCHOR} (section '{spec.title}').",
+                self._what_to_do(kind),
             )
             if part
         )
@@ -292,9 +295,22 @@ class Alarms(Construct):
             alarm_name=config.alarm_name(kind, queue_id),
             alarm_description=description,
             actions_enabled=True,
-            alarm_actions=self._alarm_actions,
+            # Only the raw-JSON topics (alarmTopicArns): people hear of each transition from the
+            # notifier, which CloudWatch's events reach without an action.
+            alarm_actions=self._alarm_actions or None,
             ok_actions=self._ok_actions or None,
             **condition,
         )
         self.alarms.append(alarm)
         return alarm
+
+    def _what_to_do(self, kind: AlarmKind) -> str:
+        """Where a person finds the steps: the runbook's section of this kind, else the notification
+        itself (which carries them) and the dashboard. The section is quoted by title, which the
+        notifier also reads to recognise an alarm."""
+        title = SPECS[kind].title
+        if self._config.runbook_url:
+            section = links.runbook_link(self._config.runbook_url, kind.catalog.anchor)
+            return f"What to do: '{title}' in the runbook, {section}"
+        dashboard = self._dashboard_url or "the stack output DashboardUrl"
+        return f"What to do: the notification carries the steps for '{title}'; dashboard: {dashboard}"

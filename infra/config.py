@@ -19,6 +19,7 @@ from typing import Annotated, Any, Final
 from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from infra import config_alarms as alarms_part
+from infra import config_notify as notify_part
 from infra import config_values as values
 from infra import promql, queries
 from infra.config_alarms import (
@@ -30,6 +31,7 @@ from infra.config_alarms import (
     AlarmWindow,
     QueueOverride,
 )
+from infra.config_notify import MuteRule, PagerDuty, SlackChannel, TeamsChannel
 from infra.config_types import (
     Bool,
     InputShape,
@@ -201,21 +203,59 @@ class EnvironmentConfig(Model):
         json_schema_extra=_shown("`{}`", {}),
     )
     notification_emails: values.Emails = Field(
-        (), description="addresses subscribed to the alarm topic (each must confirm)"
+        (),
+        description="addresses subscribed to the email topic: the notifier's message for each transition, and the "
+        "notifier's own health alarms (each address must confirm)",
     )
     alarm_topic_arns: values.TopicArns = Field(
         (),
-        description="existing SNS topics every alarm also notifies (PagerDuty, Opsgenie, chat), in the stack's "
-        "region. Their policy must let `cloudwatch.amazonaws.com` publish, and their KMS key (if any) must let "
-        "CloudWatch use it",
+        description="existing SNS topics that also receive CloudWatch's own alarm JSON from every alarm, for tools "
+        "that read it, in the stack's region. Their policy must let `cloudwatch.amazonaws.com` publish, and their "
+        "KMS key (if any) must let CloudWatch use it. A pager keyed on the alarm merges queues: see "
+        "[Notifications](#notifications)",
     )
     notify_on_ok: Bool = Field(
-        True, description="also notify when an alarm returns to OK (pagers use it to resolve incidents)"
+        True,
+        description="also tell people when an alarm returns to OK (email, chat, `alarmTopicArns`); `pagerDuty` "
+        "incidents are resolved either way",
     )
-    runbook_url: values.HttpsUrl | None = Field(
+    runbook_url: Annotated[values.HttpsUrl, notify_part.RUNBOOK_URL_LENGTH] | None = Field(
         None,
-        description='where notifications link for "what to do"',
-        json_schema_extra=_shown("the README's *When an alarm fires*"),
+        description='where notifications and alarm descriptions link for "what to do" (`<runbookUrl>#<section>`), e.g. '
+        "this README's address in your repository. At most "
+        f"{notify_part.MAX_RUNBOOK_URL} characters",
+        json_schema_extra=_shown("none: the steps travel in each notification"),
+    )
+    slack_channels: Annotated[tuple[SlackChannel, ...], BeforeValidator(notify_part.objects)] = Field(
+        (),
+        description="Slack channels for the notifier's chat messages, through Amazon Q Developer in chat applications: "
+        '`[{"workspaceId": "T0123ABCD", "channelId": "C0123ABCD", "name": "ops"}]` (`name` optional). Authorize the '
+        "workspace once in the Amazon Q Developer console first",
+        json_schema_extra=_shown("`[]`", []),
+    )
+    teams_channels: Annotated[tuple[TeamsChannel, ...], BeforeValidator(notify_part.objects)] = Field(
+        (),
+        description='Microsoft Teams channels, likewise: `[{"teamId": "...", "channelId": "19:...@thread.tacv2", '
+        '"tenantId": "...", "name": "ops"}]`. Authorize the team once in the console first',
+        json_schema_extra=_shown("`[]`", []),
+    )
+    chat_service_key_access: Bool = Field(
+        False,
+        description="also let `chatbot.amazonaws.com` use the topics' KMS key. Off: AWS documents no need for it; "
+        "switch it on only if chat messages do not arrive (see [Notifications](#notifications))",
+    )
+    pager_duty: PagerDuty | None = Field(
+        None,
+        description='paging through PagerDuty\'s Events API v2: `{"routingKeySecretId": "symbee/pagerduty", '
+        '"routingKeySecretKmsKeyArn": "...", "eventsUrl": "..."}` (the last two optional). One incident per '
+        "(alarm, queue), resolved by that queue's OK",
+    )
+    mute_rules: Annotated[tuple[MuteRule, ...], BeforeValidator(notify_part.objects)] = Field(
+        (),
+        description='CloudWatch alarm mute rules: `[{"name": "nights", "schedule": "cron(0 22 * * *)", '
+        '"durationMinutes": 480, "timezone": "Europe/Berlin", "alarms": ["queue"]}]`; also `start`, `expire`. '
+        "See [Mute rules](#mute-rules)",
+        json_schema_extra=_shown("`[]`", []),
     )
 
     @field_validator("secret_region")
@@ -265,6 +305,7 @@ class EnvironmentConfig(Model):
                     f"{len(excluded)} queues override '{kind}': the PromQL fleet alarm's query, which excludes "
                     f"them, would exceed {promql.MAX_QUERY_LENGTH:,} characters; override fewer queues",
                 )
+        self._check_notifications()
         size = {
             (name, key): len(name.encode()) + len(value.encode())
             for name, key, value in self._variables(_REGION_PLACEHOLDER)
@@ -279,6 +320,74 @@ class EnvironmentConfig(Model):
                 + ", ".join(f"{name} {size[name, key]:,} bytes ({key})" for name, key in largest),
             )
         return self
+
+    def _check_notifications(self) -> None:
+        """Names built from the stack's, and mute rules that mute alarms the stack creates."""
+        chat_names: dict[str, tuple[str | int, ...]] = {}
+        configured: tuple[tuple[str, tuple[SlackChannel | TeamsChannel, ...]], ...] = (
+            ("slackChannels", self.slack_channels),
+            ("teamsChannels", self.teams_channels),
+        )
+        for key, channels in configured:
+            for index, channel in enumerate(channels):
+                name = self.chat_configuration_name(channel, index)
+                if len(name) > notify_part.MAX_CHAT_CONFIGURATION_NAME:
+                    raise located(
+                        (key, index),
+                        f"its configuration name {name!r} would be longer than "
+                        f"{notify_part.MAX_CHAT_CONFIGURATION_NAME} characters; give a shorter name",
+                    )
+                if name in chat_names:
+                    raise located((key, index), f"gives the same configuration name ({name}) as another channel")
+                chat_names[name] = (key, index)
+        if self.chat_service_key_access and not chat_names:
+            raise located(("chatServiceKeyAccess",), "has no effect without slackChannels or teamsChannels")
+        seen: set[str] = set()
+        for index, rule in enumerate(self.mute_rules):
+            where = ("muteRules", index)
+            if rule.name in seen:
+                raise located((*where, "name"), f"{rule.name!r} names two rules")
+            seen.add(rule.name)
+            if len(self.mute_rule_name(rule)) > notify_part.MAX_MUTE_RULE_NAME:
+                raise located(
+                    (*where, "name"),
+                    f"the rule's name {self.mute_rule_name(rule)!r} would be longer than "
+                    f"{notify_part.MAX_MUTE_RULE_NAME} characters",
+                )
+            for position, selector in enumerate(rule.alarms):
+                if not self.muted_alarm_names(notify_part.selected(selector)):
+                    raise located(
+                        (*where, "alarms", position),
+                        f"{selector!r} names no alarm this stack creates (switched off, or its metric not published)",
+                    )
+            muted = self.muted_alarm_names(rule.kinds)
+            if len(muted) > notify_part.MAX_MUTED_ALARMS:
+                raise located(
+                    (*where, "alarms"),
+                    f"mutes {len(muted)} alarms, over the {notify_part.MAX_MUTED_ALARMS} one CloudWatch mute rule "
+                    "takes: split it into several rules by alarm key",
+                )
+
+    def chat_configuration_name(self, channel: SlackChannel | TeamsChannel, index: int) -> str:
+        """The Amazon Q Developer configuration's name: the stack's, then the channel's."""
+        if isinstance(channel, SlackChannel):
+            return f"{self.stack_name}-{channel.name or channel.channel_id}"
+        return f"{self.stack_name}-{channel.name or f'teams{index + 1}'}"
+
+    def mute_rule_name(self, rule: MuteRule) -> str:
+        """The mute rule's name in CloudWatch, unique per account and region: the stack's, then the rule's."""
+        return f"{self.stack_name}-{rule.name}"
+
+    def muted_alarm_names(self, kinds: tuple[AlarmKind, ...]) -> tuple[str, ...]:
+        """The names of the alarms of these kinds that the stack creates, overrides included."""
+        found = [self.alarm_name(kind) for kind in kinds if self.is_active(kind)]
+        for override in self.queue_overrides:
+            found += [
+                self.alarm_name(kind, override.queue_id)
+                for kind, settings in override.alarms.items()
+                if kind in kinds and self.is_active(kind, settings)
+            ]
+        return tuple(found)
 
     @property
     def stack_name(self) -> str:

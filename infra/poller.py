@@ -9,11 +9,11 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.config import EnvironmentConfig
+from infra.functions import accept_redundant_role_dependency, execution_role, own_log_group, secret_arn
 from queue_stats import names
 
 # One poll is one API call, one secret read (cached) and a PutMetricData per 1,000 datums. 30 s
@@ -29,31 +29,6 @@ TIMEOUT: Final = cdk.Duration.seconds(30)
 # the usual 10-200 queues the poll mostly waits on the network and costs cents a month at either
 # size; CPU-bound work costs the same GB-seconds at any size up to one vCPU, only faster.
 MEMORY_MB: Final = names.POLLER_MEMORY_MB
-
-RETENTION: Final = {
-    1: logs.RetentionDays.ONE_DAY,
-    3: logs.RetentionDays.THREE_DAYS,
-    5: logs.RetentionDays.FIVE_DAYS,
-    7: logs.RetentionDays.ONE_WEEK,
-    14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH,
-    60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS,
-    120: logs.RetentionDays.FOUR_MONTHS,
-    150: logs.RetentionDays.FIVE_MONTHS,
-    180: logs.RetentionDays.SIX_MONTHS,
-    365: logs.RetentionDays.ONE_YEAR,
-    400: logs.RetentionDays.THIRTEEN_MONTHS,
-    545: logs.RetentionDays.EIGHTEEN_MONTHS,
-    731: logs.RetentionDays.TWO_YEARS,
-    1096: logs.RetentionDays.THREE_YEARS,
-    1827: logs.RetentionDays.FIVE_YEARS,
-    2192: logs.RetentionDays.SIX_YEARS,
-    2557: logs.RetentionDays.SEVEN_YEARS,
-    2922: logs.RetentionDays.EIGHT_YEARS,
-    3288: logs.RetentionDays.NINE_YEARS,
-    3653: logs.RetentionDays.TEN_YEARS,
-}
 
 
 def publishes_otlp(config: EnvironmentConfig) -> bool:
@@ -77,40 +52,13 @@ class Poller(Construct):
         interval = cdk.Duration.minutes(config.poll_rate_minutes)
         secret_region = config.secret_region or stack.region
 
-        self.log_group = logs.LogGroup(
+        self.log_group = own_log_group(self, config)
+        self.role = execution_role(
             self,
-            "LogGroup",
-            retention=RETENTION[config.log_retention_days],
-            removal_policy=cdk.RemovalPolicy.DESTROY,
-        )
-
-        # An explicit role with inline statements only: the AWS managed basic execution policy
-        # would let the function write to any log group.
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Symbee queue statistics poller for {config.company_code}/{config.environment}",
+            log_group=self.log_group,
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-        self.secret_arn = (
-            config.secret_id
-            if config.secret_is_arn
-            else stack.format_arn(
-                service="secretsmanager",
-                region=secret_region,
-                resource="secret",
-                # Secrets Manager appends "-" and 6 random characters to the name in the ARN.
-                resource_name=f"{config.secret_id}-??????",
-                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-            )
-        )
+        self.secret_arn = secret_arn(stack, config.secret_id, region=secret_region)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="ReadTheApiKey",
@@ -165,11 +113,7 @@ class Poller(Construct):
             reserved_concurrent_executions=1 if config.reserved_concurrency else None,
         )
 
-        # CDK makes the function depend on its role and the role's policy (so permissions exist
-        # before the first poll); the role half is redundant with the GetAtt, which cfn-lint notes.
-        function_resource = self.function.node.default_child
-        assert isinstance(function_resource, cdk.CfnResource)
-        function_resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
+        accept_redundant_role_dependency(self.function)
 
         self.schedule = events.Rule(
             self,

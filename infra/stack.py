@@ -3,17 +3,21 @@ together, tagged, and checked by cdk-nag's AWS Solutions rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Final
 
 import aws_cdk as cdk
+import jsii
 from cdk_nag import AwsSolutionsChecks
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from infra.alarms import Alarms
 from infra.bundling import RUNTIME, lambda_code
 from infra.config import AppConfig, EnvironmentConfig
 from infra.dashboard import QueueDashboard
-from infra.notifications import AlarmNotifications
+from infra.mute_rules import MuteRules
+from infra.notifications import AlarmNotifications, ChatChannels
+from infra.notifier import Notifier
 from infra.poller import TIMEOUT, Poller, publishes_otlp
 from queue_stats import names
 
@@ -30,12 +34,13 @@ class QueueStatsStack(cdk.Stack):
             construct_id,
             description=(
                 f"Symbee Connect queue statistics for {config.company_code}/{config.environment}: "
-                "scheduled poller, CloudWatch metrics, alarms and dashboard"
+                "scheduled poller, CloudWatch metrics, alarms, notifier and dashboard"
             ),
             **kwargs,
         )
         self.config = config
 
+        chat = bool(config.slack_channels or config.teams_channels)
         self.notifications = AlarmNotifications(
             self,
             "Notifications",
@@ -43,8 +48,12 @@ class QueueStatsStack(cdk.Stack):
             emails=config.notification_emails,
             existing_topic_arns=config.alarm_topic_arns,
             notify_on_ok=config.notify_on_ok,
+            chat=chat,
+            chat_service_key_access=config.chat_service_key_access,
         )
-        self.poller = Poller(self, "Poller", config=config, code=lambda_code())
+        # One asset for both functions: bundled once, uploaded once.
+        code = lambda_code()
+        self.poller = Poller(self, "Poller", config=config, code=code)
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -52,18 +61,37 @@ class QueueStatsStack(cdk.Stack):
             function=self.poller.function,
             alarm_actions=self.notifications.alarm_actions,
             ok_actions=self.notifications.ok_actions,
+            dashboard_url=cdk.Lazy.string(_Later(lambda: self.dashboard.url)),
         )
+        self.notifier = Notifier(
+            self,
+            "Notifier",
+            config=config,
+            code=code,
+            email_topic=self.notifications.topic,
+            chat_topic=self.notifications.chat_topic,
+            topic_key=self.notifications.key,
+            alarm_actions=self.notifications.direct_alarm_actions,
+            ok_actions=self.notifications.direct_ok_actions,
+        )
+        self.chat_channels = (
+            ChatChannels(self, "ChatChannels", config=config, topic=self.notifications.chat_topic)
+            if self.notifications.chat_topic is not None
+            else None
+        )
+        self.mute_rules = MuteRules(self, "MuteRules", config=config, alarms=self.alarms.alarms)
         self.dashboard = QueueDashboard(
             self,
             "Dashboard",
             config=config,
             function=self.poller.function,
             timeout=TIMEOUT,
-            alarms=self.alarms.alarms,
+            alarms=[*self.alarms.alarms, *self.notifier.alarms],
             log_group=self.poller.log_group,
             published_metrics=config.metrics,
             skip_idle_queues=config.skip_idle_queues,
         )
+        self.notifier.link_dashboard(self.dashboard.url)
 
         cdk.Tags.of(self).add("Project", PROJECT_TAG)
         cdk.Tags.of(self).add("SymbeeCompany", config.company_code)
@@ -73,40 +101,82 @@ class QueueStatsStack(cdk.Stack):
             self,
             "AlarmTopicArn",
             value=self.notifications.topic.topic_arn,
-            description="Subscribe pagers (PagerDuty, Opsgenie, chat) to this topic",
+            description="The email topic: the notifier's message per transition and its own health alarms",
         )
         cdk.CfnOutput(self, "DashboardUrl", value=self.dashboard.url)
         cdk.CfnOutput(self, names.OUTPUT_POLLER_FUNCTION_NAME, value=self.poller.function.function_name)
+        cdk.CfnOutput(
+            self,
+            names.OUTPUT_NOTIFIER_FUNCTION_NAME,
+            value=self.notifier.function.function_name,
+            description="symbee-queue-stats notify-test --stack reads the notifier's settings from it",
+        )
+        cdk.CfnOutput(
+            self,
+            "NotifierDeadLetterQueueUrl",
+            value=self.notifier.dead_letters.queue_url,
+            description="Alarm events the notifier could not handle (kept 14 days)",
+        )
+        if self.notifications.chat_topic is not None:
+            cdk.CfnOutput(self, "ChatTopicArn", value=self.notifications.chat_topic.topic_arn)
 
         self._acknowledge_findings()
 
     def _acknowledge_findings(self) -> None:
         """The AWS Solutions findings this design accepts, each with its reason."""
-        policy = self.poller.role.node.find_child("DefaultPolicy")
-        cdk.Validations.of(policy).acknowledge(
-            cdk.Acknowledgment(
-                id=f"{NAG_PACK}::AwsSolutions-IAM5[Resource::*]",
-                reason=(
-                    "cloudwatch:PutMetricData supports no resource-level permissions. The poller sends "
-                    "OpenTelemetry metrics (metricsBackend otel/both), which CloudWatch's OTLP endpoint "
-                    "authorises with this action; AWS documents that a cloudwatch:namespace condition on "
-                    "it blocks OTLP ingestion, and no OTLP-specific resource or condition key exists, so "
-                    "the statement cannot be narrowed further."
-                    if publishes_otlp(self.config)
-                    else "cloudwatch:PutMetricData supports no resource-level permissions; the statement "
-                    "is limited to this stack's namespace by a cloudwatch:namespace condition."
-                ),
-            )
+        _acknowledge(
+            self.poller.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Resource::*]",
+            "cloudwatch:PutMetricData supports no resource-level permissions. The poller sends OpenTelemetry "
+            "metrics (metricsBackend otel/both), which CloudWatch's OTLP endpoint authorises with this action; "
+            "AWS documents that a cloudwatch:namespace condition on it blocks OTLP ingestion, and no "
+            "OTLP-specific resource or condition key exists, so the statement cannot be narrowed further."
+            if publishes_otlp(self.config)
+            else "cloudwatch:PutMetricData supports no resource-level permissions; the statement is limited to "
+            "this stack's namespace by a cloudwatch:namespace condition.",
         )
-        cdk.Validations.of(self.poller.function).acknowledge(
-            cdk.Acknowledgment(
-                id=f"{NAG_PACK}::AwsSolutions-L1",
-                reason=(
-                    f"The runtime is pinned to {RUNTIME.name} together with the wheels bundled for "
-                    "it (infra/bundling.py), so a CDK upgrade cannot silently change the interpreter."
-                ),
-            )
+        _acknowledge(
+            self.notifier.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Resource::*]",
+            "cloudwatch:GetMetricData supports no resource-level permissions; the notifier reads one queue's "
+            "numbers per alarm transition and can write nothing with it.",
         )
+        _acknowledge(
+            self.notifier.dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue: the notifier's on-failure destination and its EventBridge "
+            "target's dead-letter queue (cdk-nag recognises only redrive policies).",
+        )
+        for function in (self.poller.function, self.notifier.function):
+            _acknowledge(
+                function,
+                "AwsSolutions-L1",
+                f"The runtime is pinned to {RUNTIME.name} together with the wheels bundled for it "
+                "(infra/bundling.py), so a CDK upgrade cannot silently change the interpreter.",
+            )
+        if self.chat_channels is not None:
+            _acknowledge(
+                self.chat_channels.guardrail,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:"
+                f"{self.config.stack_name}-*]",
+                "The chat channels' guardrail lets them read this stack's alarms, which all share its name as "
+                "their prefix; it grants nothing else.",
+            )
+
+
+def _acknowledge(scope: IConstruct, finding: str, reason: str) -> None:
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=f"{NAG_PACK}::{finding}", reason=reason))
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _Later:
+    """A value known once another construct exists (the dashboard's link, in the alarms' descriptions)."""
+
+    def __init__(self, produce: Callable[[], str]) -> None:
+        self._produce = produce
+
+    def produce(self) -> str:
+        return self._produce()
 
 
 def build_app(app: cdk.App, config: AppConfig) -> list[QueueStatsStack]:

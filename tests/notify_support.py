@@ -92,7 +92,13 @@ def notify_world(pager: FakePagerDuty, monkeypatch: pytest.MonkeyPatch) -> Notif
         n.ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID: ROUTING_KEY_SECRET,
         n.ENV_PAGERDUTY_EVENTS_URL: pager.url,
     }
-    for name in (n.ENV_DASHBOARD_URL, n.ENV_RUNBOOK_URL, n.ENV_SKIP_IDLE_QUEUES, n.ENV_METRICS_NAMESPACE):
+    for name in (
+        n.ENV_DASHBOARD_URL,
+        n.ENV_RUNBOOK_URL,
+        n.ENV_SKIP_IDLE_QUEUES,
+        n.ENV_METRICS_NAMESPACE,
+        n.ENV_NOTIFY_ON_OK,
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in world.env.items():
         monkeypatch.setenv(name, value)

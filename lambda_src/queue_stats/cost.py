@@ -292,13 +292,16 @@ LOG_EVENTS_PER_INVOCATION: Final = 4
 DEFAULT_OTLP_GB_PRICE: Final = 0.50
 LOW_OTLP_GB_PRICE: Final = 0.08
 
-# The notifier (one run per alarm transition): stated until it is measured.
+# The notifier (one run per alarm transition): stated until it is measured on Lambda.
 DEFAULT_TRANSITIONS_PER_DAY: Final = 20.0  # e.g. 10 alarms a day, each ALARM then OK
-NOTIFIER_MEMORY_MB: Final = 256
+NOTIFIER_MEMORY_MB: Final = n.NOTIFIER_MEMORY_MB  # the stack deploys this (tests/infra/test_cost_config.py)
 NOTIFIER_SECONDS: Final = 1.0
-NOTIFIER_METRICS_READ: Final = 9  # one GetMetricData of the queue's current numbers
+# One GetMetricData of a queue transition: the queue's 7 numbers, PollSucceeded's minimum and
+# maximum and QueuesIdle (tests/unit/test_cost.py counts the notifier's own queries).
+NOTIFIER_METRICS_READ: Final = 10
 NOTIFIER_PUBLISHES: Final = 2  # the email topic and the chat topic
 NOTIFIER_LOG_BYTES: Final = 1_500
+NOTIFIER_ALARMS: Final = 2  # its errors and its dead letters, standard alarms on one metric each
 
 # The stack's per-queue alarms by their cdk.json key, and the metric each reads; the three health
 # alarms are standard alarms on one metric each. Kept here so pricing needs neither the CDK nor
@@ -345,6 +348,7 @@ class Setup:
     email_subscribers: int = DEFAULT_EMAIL_SUBSCRIBERS
     dashboards: int = 1
     kms_keys: int = 1  # the alarm topic's key
+    notifier_alarms: int = NOTIFIER_ALARMS
 
 
 @dataclass(frozen=True)
@@ -580,6 +584,7 @@ def estimate(setup: Setup, scenario: Scenario) -> Estimate:
         f"{NOTIFIER_METRICS_READ} metrics a transition",
     )
     add("notifier: SNS publishes", transitions * NOTIFIER_PUBLISHES, "requests", "sns_publish")
+    add("notifier: its own alarms", setup.notifier_alarms, "alarms", "standard_alarm", "errors, dead letters")
     add(
         "notifier: email deliveries",
         transitions * setup.email_subscribers,

@@ -331,6 +331,59 @@ def _readme_otel(setup: Setup, counts: Sequence[int]) -> tuple[list[str], list[E
     return out, list(table.values())
 
 
+# --- the README's notifier cost (Notifications section) -----------------------------------------------
+NOTIFIER_README_START = "<!-- notifier-cost:start -->"
+NOTIFIER_README_END = "<!-- notifier-cost:end -->"
+NOTIFIER_README_TRANSITIONS_PER_DAY = 100.0  # a busy centre: 50 alarms a day, each ALARM then OK
+NOTIFIER_README_STORM_PER_DAY = 1_000.0  # a storm every day
+NOTIFIER_README_EMAILS = 3
+
+
+def notifier_lines(transitions_per_day: float, email_subscribers: int) -> list[Line]:
+    """The notifier's share of the bill: its own lines of the estimate, its log lines and the
+    (free) alarm events that invoke it."""
+    setup = Setup(email_subscribers=email_subscribers)
+    est = estimate(setup, Scenario(README_LINES_QUEUES, transitions_per_day=transitions_per_day))
+    transitions = transitions_per_day * c.DAYS_PER_MONTH
+    log_gb = transitions * c.NOTIFIER_LOG_BYTES / 1e9
+    logs, events = c.PRICES["logs"], c.PRICES["eventbridge"]
+    return [
+        *(line for line in est.lines if line.item.startswith("notifier: ")),
+        Line("notifier: its log lines", log_gb, "GB", logs, logs.cost(log_gb)),
+        Line("CloudWatch's alarm events", transitions, "events", events, events.cost(transitions)),
+    ]
+
+
+def render_notifier_readme() -> str:
+    """What the notifier adds to the bill, from the cost model's own lines for it."""
+    rows = notifier_lines(NOTIFIER_README_TRANSITIONS_PER_DAY, NOTIFIER_README_EMAILS)
+    storm = notifier_lines(NOTIFIER_README_STORM_PER_DAY, NOTIFIER_README_EMAILS)
+    transitions = NOTIFIER_README_TRANSITIONS_PER_DAY * c.DAYS_PER_MONTH
+    out = [
+        f"At {c.REGION} list prices (read {c.PRICES_READ_ON}), for **{NOTIFIER_README_TRANSITIONS_PER_DAY:g} "
+        f"transitions a day** ({number(transitions)} a month: a busy centre), email and chat configured, "
+        f"{NOTIFIER_README_EMAILS} confirmed email addresses; each run {c.NOTIFIER_SECONDS:g} s at "
+        f"{c.NOTIFIER_MEMORY_MB} MB (stated, not measured on Lambda). Free tiers not counted. Generated from "
+        "`lambda_src/queue_stats/cost.py` (`python scripts/notifier_cost_table.py --write`); a test fails when it "
+        "is stale.",
+        "",
+        "| item | unit price | a month |",
+        "| --- | --- | ---: |",
+    ]
+    out += [f"| {line.item.removeprefix('notifier: ')} | {line.price.short} | {_quantity(line)}: {_money(line)} |"
+            for line in rows]  # fmt: skip
+    out += [
+        f"| **the notifier in all** | | **{usd(_sum(rows))}** |",
+        "",
+        f"At {NOTIFIER_README_STORM_PER_DAY:,g} transitions a day (a storm every day) it comes to {usd(_sum(storm))}.",
+    ]
+    return "\n".join(out)
+
+
+def _sum(lines: Iterable[Line]) -> float:
+    return sum(line.monthly or 0.0 for line in lines)
+
+
 def _readme_prices(prices: Sequence[Price]) -> list[str]:
     out = [
         "",

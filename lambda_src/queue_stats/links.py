@@ -37,3 +37,8 @@ def dashboard_url(region: str, dashboard_name: str, *, console_host: str | None 
     """
     host = console_host if console_host is not None else CONSOLE_HOSTS[partition_of(region)]
     return f"https://{host}/cloudwatch/home?region={region}#dashboards:name={quote(dashboard_name, safe='')}"
+
+
+def runbook_link(runbook_url: str, anchor: str) -> str:
+    """`runbook_url` opened at one section: its own fragment, if any, replaced by `anchor`."""
+    return f"{runbook_url.split('#', 1)[0]}#{anchor}" if anchor else runbook_url

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from queue_stats import names as n
 from queue_stats.alarm_catalog import AlarmKind, stack_name_of
 from queue_stats.alerts import ALARM, INSUFFICIENT_DATA, OK, Alert
+from queue_stats.links import runbook_link
 from queue_stats.readings import Numbers, Reading
 from queue_stats.table import format_age
 
@@ -90,8 +91,7 @@ def links(alert: Alert, context: MessageContext) -> Links:
         dashboard = f"{console}#dashboards/dashboard/{quote(stack, safe='')}"
     alarm = f"{console}#alarmsV2:alarm/{quote(alert.alarm_name, safe='')}" if console and not alert.test else None
     if context.runbook_url:
-        anchor = alert.kind.anchor if alert.kind else ""
-        runbook: str | None = f"{context.runbook_url.split('#', 1)[0]}#{anchor}" if anchor else context.runbook_url
+        runbook = runbook_link(context.runbook_url, alert.kind.anchor if alert.kind else "")
         return Links(dashboard, alarm, runbook, steps_inline=False)
     return Links(dashboard, alarm, dashboard, steps_inline=True)
 

@@ -36,6 +36,8 @@ ENV_PAGERDUTY_ROUTING_KEY_SECRET_ID: Final = "PAGERDUTY_ROUTING_KEY_SECRET_ID"  
 ENV_PAGERDUTY_EVENTS_URL: Final = "PAGERDUTY_EVENTS_URL"
 ENV_DASHBOARD_URL: Final = "DASHBOARD_URL"
 ENV_RUNBOOK_URL: Final = "RUNBOOK_URL"
+# `false`: OK transitions go to the pager only (to resolve its incident), not to email or chat.
+ENV_NOTIFY_ON_OK: Final = "NOTIFY_ON_OK"
 
 # --- defaults -----------------------------------------------------------------------------------
 DEFAULT_SYMBEE_REGION: Final = "us-east-1"
@@ -183,6 +185,8 @@ HANDLER: Final = "queue_stats.handler.lambda_handler"
 # `cost` prices its GB-seconds.
 POLLER_MEMORY_MB: Final = 1769
 NOTIFY_HANDLER: Final = "queue_stats.notify.lambda_handler"
+# The notifier function's memory: the stack deploys it and `cost` prices its GB-seconds.
+NOTIFIER_MEMORY_MB: Final = 256
 
 # --- the notifier (CONTRACT.md, "The notifier") -------------------------------------------------
 # The events it handles: the stack's EventBridge rule matches these, the notifier parses them.

@@ -287,6 +287,11 @@ class NotifyRuntime:
         outbound: list[Outbound] = []
         settled: list[Delivery] = []
         for channel, target, build in builders:
+            if alert.state == OK and not settings.notify_on_ok and channel in _PEOPLE_CHANNELS:
+                # The pager still resolves: an incident left open is worse than an OK message.
+                why = f"nothing sent: OK transitions go to the pager only ({n.ENV_NOTIFY_ON_OK}=false)"
+                settled.append(Delivery(channel, target, True, why, skipped=True))
+                continue
             try:
                 item = build()
             except Exception as error:
@@ -302,6 +307,7 @@ class NotifyRuntime:
 
 
 _CHANNEL_ORDER: Final = {"email": 0, "chat": 1, "pager": 2}
+_PEOPLE_CHANNELS: Final = frozenset({"email", "chat"})  # what NOTIFY_ON_OK=false keeps OKs from
 
 
 def _attributes(alert: Alert, context: messages.MessageContext) -> dict[str, str]:

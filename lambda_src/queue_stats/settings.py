@@ -232,6 +232,7 @@ class NotifierSettings:
     skip_idle_queues: bool  # the poller leaves idle queues out: a queue that stops reporting may be idle
     routing_key_max_age_seconds: int
     aws_region: str | None
+    notify_on_ok: bool = True  # False: an OK reaches the pager (to resolve it), not email or chat
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifierSettings:
@@ -257,6 +258,7 @@ class NotifierSettings:
             skip_idle_queues=_boolean(env, n.ENV_SKIP_IDLE_QUEUES, default=False),
             routing_key_max_age_seconds=n.DEFAULT_API_KEY_MAX_AGE_SECONDS,
             aws_region=_get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION") or None,
+            notify_on_ok=_boolean(env, n.ENV_NOTIFY_ON_OK, default=True),
         )
 
     @property

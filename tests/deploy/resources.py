@@ -188,6 +188,22 @@ def _inline_policy(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dic
     return {"PolicyName": name, "PolicyDocument": documents[0], "Roles": roles}
 
 
+def _managed_policy(aws: Aws, physical_id: str, wanted: Mapping[str, Any]) -> dict[str, Any]:
+    iam = aws.client("iam")
+    policy = _call(_missing_on("NoSuchEntity"), iam.get_policy, PolicyArn=physical_id)["Policy"]
+    version = iam.get_policy_version(PolicyArn=physical_id, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    entities = iam.list_entities_for_policy(PolicyArn=physical_id)
+    return _present(
+        ManagedPolicyName=policy["PolicyName"],
+        Path=policy.get("Path"),
+        Description=policy.get("Description"),
+        PolicyDocument=version["Document"],
+        Roles=[role["RoleName"] for role in entities.get("PolicyRoles", [])],
+        Users=[user["UserName"] for user in entities.get("PolicyUsers", [])],
+        Groups=[group["GroupName"] for group in entities.get("PolicyGroups", [])],
+    )
+
+
 def _function_attributes(aws: Aws, physical_id: str) -> dict[str, Any]:
     function = _call(
         _missing_on("ResourceNotFoundException"), aws.client("lambda").get_function, FunctionName=physical_id
@@ -403,6 +419,7 @@ HELD: Mapping[str, Held] = {
     "AWS::Logs::LogGroup": Held(_log_group, _log_group_attributes),
     "AWS::IAM::Role": Held(_role, _role_attributes),
     "AWS::IAM::Policy": Held(_inline_policy),
+    "AWS::IAM::ManagedPolicy": Held(_managed_policy),
     "AWS::Lambda::Function": Held(
         _function,
         _function_attributes,
@@ -443,6 +460,22 @@ NOT_HELD: Mapping[str, NotHeld] = {
     ),
     "AWS::Lambda::EventInvokeConfig": NotHeld(
         "moto's CloudFormation has no model for it", "tests/infra/test_poller.py"
+    ),
+    "AWS::SQS::QueuePolicy": NotHeld(
+        "moto's CloudFormation has no model for it (the notifier's dead-letter queue's TLS-only and EventBridge "
+        "statements)",
+        "tests/infra/test_notifier.py",
+    ),
+    "AWS::CloudWatch::AlarmMuteRule": NotHeld(
+        "moto has no alarm mute rules (neither its CloudFormation nor its CloudWatch)", "tests/infra/test_mute_rules.py"
+    ),
+    "AWS::Chatbot::SlackChannelConfiguration": NotHeld(
+        "moto has no Amazon Q Developer (chatbot) service; a real one needs the workspace authorized first",
+        "tests/infra/test_notifier_chat.py",
+    ),
+    "AWS::Chatbot::MicrosoftTeamsChannelConfiguration": NotHeld(
+        "moto has no Amazon Q Developer (chatbot) service; a real one needs the team authorized first",
+        "tests/infra/test_notifier_chat.py",
     ),
     "AWS::CDK::Metadata": NotHeld("the CDK CLI's version report; nothing of the product's", None),
 }

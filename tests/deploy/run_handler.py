@@ -1,13 +1,14 @@
 """Invoke a deployed function's code the way Lambda would, on this machine.
 
-    python -I -S run_handler.py CODE_DIR HANDLER FUNCTION_ARN MEMORY_MB TIMEOUT_S RESULT_JSON [NATIVE_DIR]
+    python -I -S run_handler.py CODE_DIR HANDLER FUNCTION_ARN MEMORY_MB TIMEOUT_S RESULT_JSON [EVENT_JSON [NATIVE_DIR]]
 
 `-I -S`: no site-packages and no environment-driven path, so only CODE_DIR (the unzipped deployment
 package) and the standard library are importable, as in the Lambda runtime with the package's own
-dependencies. The environment is the function's, given by the caller. The handler's return value
-goes to RESULT_JSON (its logs go to stdout, as in Lambda). NATIVE_DIR, when given, comes before
-CODE_DIR: it holds this machine's build of the package's compiled dependencies (the package's own are
-built for Lambda's arm64 Python and cannot load here).
+dependencies. The environment is the function's, given by the caller. The event is EVENT_JSON's
+content (a schedule's `{}` without it). The handler's return value goes to RESULT_JSON (its logs go
+to stdout, as in Lambda). NATIVE_DIR, when given, comes before CODE_DIR: it holds this machine's
+build of the package's compiled dependencies (the package's own are built for Lambda's arm64 Python
+and cannot load here).
 """
 
 from __future__ import annotations
@@ -34,11 +35,16 @@ class Context:
 
 
 def main() -> None:
-    code_dir, handler, function_arn, memory_mb, timeout, result_path, *native = sys.argv[1:]
+    code_dir, handler, function_arn, memory_mb, timeout, result_path, *optional = sys.argv[1:]
+    event_path, native = (optional[0] if optional else None), optional[1:]
     sys.path[:0] = [*native, code_dir]
     module_name, function_name = handler.rsplit(".", 1)
     function = getattr(importlib.import_module(module_name), function_name)
-    result = function({}, Context(function_arn, int(memory_mb), float(timeout)))
+    event = {}
+    if event_path:
+        with open(event_path) as source:
+            event = json.load(source)
+    result = function(event, Context(function_arn, int(memory_mb), float(timeout)))
     with open(result_path, "w") as out:
         json.dump(result, out)
 

@@ -179,7 +179,6 @@ def test_the_readmes_doctor_command_passes_on_the_deployed_stack(readme_run: sub
     assert marks == {
         **{spec.title: MARK_BY_STATUS[PASS] for spec in doctor.CHECKS},
         "secret": MARK_BY_STATUS[doctor.UNKNOWN],  # no IAM policy simulation in the emulator
-        "dead letters": MARK_BY_STATUS[doctor.ABSENT],  # no SQS queue in this stack
     }
 
 
@@ -226,7 +225,12 @@ def test_json_holds_the_same_checks(rehearsal: Rehearsal, deployed: Deployed) ->
 
 def test_a_disabled_schedule_fails_with_the_command_that_enables_it(rehearsal: Rehearsal, deployed: Deployed) -> None:
     events = rehearsal.aws.client("events")
-    (rule,) = deployed.physical("AWS::Events::Rule")
+    # The schedule, not the notifier's rule for alarm events
+    (rule,) = [
+        deployed.stack.physical_ids[logical_id]
+        for logical_id, resource in deployed.stack.template["Resources"].items()
+        if resource["Type"] == "AWS::Events::Rule" and "ScheduleExpression" in resource["Properties"]
+    ]
     events.disable_rule(Name=rule)
     try:
         result = doctor_cli(rehearsal, "--stack", DEFAULT_STACK)
@@ -254,7 +258,11 @@ def test_a_failed_poll_fails_quoting_its_log_line(rehearsal: Rehearsal, deployed
     failed = at - timedelta(minutes=1)
     health = {n.DIM_ENVIRONMENT: deployed.environment}
     put_metric(rehearsal, deployed.namespace, n.METRIC_POLL_SUCCEEDED, health, value=0, at=failed)
-    (log_group,) = deployed.physical("AWS::Logs::LogGroup")
+    (log_group,) = [
+        deployed.stack.physical_ids[logical_id]
+        for logical_id, resource in deployed.stack.template["Resources"].items()
+        if resource["Type"] == "AWS::Logs::LogGroup" and logical_id.startswith("Poller")
+    ]
     logs = rehearsal.aws.client("logs")
     logs.create_log_stream(logGroupName=log_group, logStreamName="doctor-staged-failure")
     line = f"{n.LOG_POLL_FAILED} Symbee API call failed 3 times, last: HTTP 503"
@@ -321,25 +329,17 @@ def test_a_pending_email_subscription_fails(rehearsal: Rehearsal, deployed: Depl
     assert summary.endswith(": new-oncall@example.com (email)")
 
 
-def test_a_message_in_a_dead_letter_queue_fails(rehearsal: Rehearsal, deployed: Deployed) -> None:
-    # Given a stack of this poller with an SQS queue holding one event (this branch's stack has no
-    # notifier yet, so the queue is staged in a small stack of its own)
-    cloudformation = rehearsal.aws.client("cloudformation")
-    name = "DoctorStagedDeadLetters"
-    template = {
-        "Resources": {"NotifierDeadLetters": {"Type": "AWS::SQS::Queue"}},
-        "Outputs": {n.OUTPUT_POLLER_FUNCTION_NAME: {"Value": deployed.function_name}},
-    }
-    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(template))
+def test_a_message_in_the_notifiers_dead_letter_queue_fails(rehearsal: Rehearsal, deployed: Deployed) -> None:
+    # Given an alarm event the notifier could not handle, kept in the stack's dead-letter queue
+    (queue,) = deployed.physical("AWS::SQS::Queue")
+    sqs = rehearsal.aws.client("sqs")
+    sqs.send_message(QueueUrl=queue, MessageBody='{"detail-type": "staged"}')
     try:
-        (queue,) = [
-            r["PhysicalResourceId"]
-            for r in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
-        ]
-        rehearsal.aws.client("sqs").send_message(QueueUrl=queue, MessageBody='{"detail-type": "staged"}')
-        result = doctor_cli(rehearsal, "--stack", name)
+        # When doctor runs
+        result = doctor_cli(rehearsal, "--stack", deployed.stack.name)
     finally:
-        cloudformation.delete_stack(StackName=name)
+        sqs.purge_queue(QueueUrl=queue)
+    # Then it fails on that line and says how to read the event
     assert result.returncode == 1
     assert lines(result.stdout)["dead letters"][1].startswith("1 event the notifier could not deliver: ")
     assert f"aws sqs receive-message --queue-url {queue}" in result.stdout

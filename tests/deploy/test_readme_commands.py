@@ -50,8 +50,8 @@ CONSOLE_HELP = {
     "watch": "without --count it polls until stopped; tests/integration/test_cli.py runs it",
     "doctor": "checks a deployed stack; tests/deploy/test_doctor.py runs the README's command on the rehearsal's",
     "notify-test": (
-        "sends through a deployed stack's channels (--stack reads its outputs); tests/integration drives it "
-        "against local stand-ins"
+        "sends through a deployed stack's channels (--stack reads its outputs): tests/deploy/test_rehearsal.py runs "
+        "the Deploy section's drill as written against the deployed stack; tests/integration drives the rest"
     ),
 }
 

@@ -25,9 +25,11 @@ from typing import Any
 
 import pytest
 
+from infra import PROJECT_ROOT
 from queue_stats import names
 from symbee_sim import ReceivedRequest, SimulatorServer, vendor_example
 from tests.conftest import Datapoint, read_metrics
+from tests.deploy import readme
 from tests.deploy.conftest import Rehearsal, readme_steps
 from tests.deploy.resources import (
     HELD,
@@ -43,6 +45,7 @@ from tests.deploy.resources import (
     sha256_b64,
     uncaught_mutations,
 )
+from tests.fixtures import event
 from tests.infra.conftest import DEFAULT_STACK, cdk_json_context
 
 pytestmark = pytest.mark.slow
@@ -219,41 +222,51 @@ def host_builds_of_compiled_packages(code_dir: Path, native_dir: Path) -> Path:
     return native_dir
 
 
-def poller_logical_id(stack: DeployedStack) -> str:
-    (logical_id,) = [i for i, r in functions(stack) if r["Properties"]["Handler"] == names.HANDLER]
-    return logical_id
-
-
-def run_deployed_poller(rehearsal: Rehearsal, stack: DeployedStack, api_url: str, tmp_path: Path) -> dict[str, Any]:
-    """The deployed poller's package run once here, as Lambda would run it, with the deployed
-    function's environment and `api_url` as the API (the one setting a real account would not
-    have); what the handler returned. The key's secret must exist."""
-    logical_id = poller_logical_id(stack)
+def run_deployed(
+    rehearsal: Rehearsal,
+    stack: DeployedStack,
+    handler: str,
+    tmp_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    event: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The deployed function of `handler`: its package run here with its deployed settings (plus
+    `env`) and `event`, as Lambda runs it. Returns the handler's result and the deployed settings."""
+    (logical_id,) = [i for i, r in functions(stack) if r["Properties"]["Handler"] == handler]
     config = rehearsal.aws.client("lambda").get_function_configuration(FunctionName=stack.physical_ids[logical_id])
+    settings = config["Environment"]["Variables"]
     code_dir = tmp_path / "code"
     with zipfile.ZipFile(io.BytesIO(deployed_package(rehearsal, stack, logical_id))) as package:
         package.extractall(code_dir)
     native_dir = host_builds_of_compiled_packages(code_dir, tmp_path / "native")
-    result_path = tmp_path / "result.json"
-    env = {
-        **config["Environment"]["Variables"],
+    result_path, event_path = tmp_path / "result.json", tmp_path / "event.json"
+    event_path.write_text(json.dumps(event or {}))
+    variables = {
+        **settings,
         **rehearsal.server.env(),
-        names.ENV_API_URL: api_url,
+        **(env or {}),
         "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     }
     run = subprocess.run(
         [sys.executable, "-I", "-S", str(RUN_HANDLER), str(code_dir), config["Handler"], config["FunctionArn"],
-         str(config["MemorySize"]), str(config["Timeout"]), str(result_path), str(native_dir)],
-        env=env,
+         str(config["MemorySize"]), str(config["Timeout"]), str(result_path), str(event_path), str(native_dir)],
+        env=variables,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )  # fmt: skip
     assert run.returncode == 0, f"the deployed code failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-    result: dict[str, Any] = json.loads(result_path.read_text())
+    return json.loads(result_path.read_text()), settings
+
+
+def run_deployed_poller(rehearsal: Rehearsal, stack: DeployedStack, api_url: str, tmp_path: Path) -> dict[str, Any]:
+    """The deployed poller run once here with `api_url` as the API (the one setting a real account
+    would not have); what the handler returned. The key's secret must exist."""
+    result, _ = run_deployed(rehearsal, stack, names.HANDLER, tmp_path, env={names.ENV_API_URL: api_url})
     return result
 
 
@@ -274,24 +287,25 @@ def poll(
     rehearsal: Rehearsal, stacks: list[DeployedStack], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PollRun]:
     """The deployed poller's package, run once here with the deployed settings, against the simulator."""
-    tmp_path = tmp_path_factory.mktemp("poll")
     stack = next(s for s in stacks if s.name == DEFAULT_STACK)
-    config = rehearsal.aws.client("lambda").get_function_configuration(
-        FunctionName=stack.physical_ids[poller_logical_id(stack)]
-    )
-    settings = config["Environment"]["Variables"]
+    context = cdk_json_context()
     # The key as Symbee's own stack stores it, before the first poll (README: "From zero").
     secrets = rehearsal.aws.client("secretsmanager")
-    secrets.create_secret(Name=settings[names.ENV_API_KEY_SECRET_ID], SecretString=API_KEY)
+    secret_id = context.get("secretId") or names.DEFAULT_API_KEY_SECRET_ID
+    secrets.create_secret(Name=secret_id, SecretString=API_KEY)
     with configured_vendor(rehearsal) as simulator:
-        result = run_deployed_poller(rehearsal, stack, simulator.url, tmp_path)
+        # The API's URL is the one setting a real account would not have.
+        result, settings = run_deployed(
+            rehearsal, stack, names.HANDLER, tmp_path_factory.mktemp("poll"), env={names.ENV_API_URL: simulator.url}
+        )
         requests = simulator.received
+    assert settings[names.ENV_API_KEY_SECRET_ID] == secret_id
     with pytest.MonkeyPatch.context() as monkeypatch:
         for name, value in rehearsal.server.env().items():
             monkeypatch.setenv(name, value)
         points = read_metrics(settings[names.ENV_METRICS_NAMESPACE])
     yield PollRun(result, settings, requests, points)
-    secrets.delete_secret(SecretId=settings[names.ENV_API_KEY_SECRET_ID], ForceDeleteWithoutRecovery=True)
+    secrets.delete_secret(SecretId=secret_id, ForceDeleteWithoutRecovery=True)
 
 
 def test_deployed_code_polls_with_the_deployed_settings(poll: PollRun) -> None:
@@ -334,6 +348,92 @@ def test_the_commands_ran_with_no_way_to_a_real_account(rehearsal: Rehearsal) ->
     assert "AWS_PROFILE" not in env
     assert not Path(env["AWS_CONFIG_FILE"]).exists()
     assert not Path(env["AWS_SHARED_CREDENTIALS_FILE"]).exists()
+
+
+# --- the notifier: the deployed code on a fixture event, and the README's fire drill ----------------
+
+
+@dataclass
+class Inbox:
+    """An SQS queue subscribed to the stack's email topic, as a confirmed address would be."""
+
+    rehearsal: Rehearsal
+    queue_url: str
+    subscription_arn: str
+
+    def subjects(self) -> list[str]:
+        sqs = self.rehearsal.aws.client("sqs")
+        found = []
+        while batch := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                found.append(json.loads(message["Body"])["Subject"])
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+
+@pytest.fixture(scope="module")
+def inbox(rehearsal: Rehearsal, stacks: list[DeployedStack]) -> Iterator[Inbox]:
+    stack = next(s for s in stacks if s.name == DEFAULT_STACK)
+    sqs, sns = rehearsal.aws.client("sqs"), rehearsal.aws.client("sns")
+    queue_url = sqs.create_queue(QueueName="rehearsal-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    subscription = sns.subscribe(TopicArn=stack.outputs["AlarmTopicArn"], Protocol="sqs", Endpoint=queue_arn)
+    yield Inbox(rehearsal, queue_url, subscription["SubscriptionArn"])
+    sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+    sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_deployed_notifier_emails_a_queue_alarm_with_the_deployed_settings(
+    rehearsal: Rehearsal,
+    stacks: list[DeployedStack],
+    poll: PollRun,
+    inbox: Inbox,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # Given the deployed notifier's package and settings, and the queue's numbers the poll published
+    stack = next(s for s in stacks if s.name == DEFAULT_STACK)
+    # When it handles a queue's contributor ALARM, as the stack's rule would hand it over
+    result, settings = run_deployed(
+        rehearsal, stack, names.NOTIFY_HANDLER, tmp_path_factory.mktemp("notify"), event=event("queue_alarm")
+    )
+    # Then it emailed the stack's topic, naming the queue, with its numbers read from CloudWatch
+    assert settings[names.ENV_NOTIFY_TOPIC_ARN] == stack.outputs["AlarmTopicArn"]
+    assert (result["status"], result["numbers"]) == ("sent", "read")
+    assert [c["channel"] for c in result["channels"]] == ["email"]
+    assert inbox.subjects() == ["ALARM: prod / Customer Care Inbound: Oldest item too old"]
+
+
+def drill_commands() -> list[readme.Command]:
+    steps = [c for c in readme.in_section("Deploy") if c.fenced and c.argv[1:2] == ["notify-test"]]
+    assert steps, "README.md's Deploy section no longer has the notify-test fire drill"
+    return steps
+
+
+def test_the_readmes_fire_drill_reaches_the_deployed_channels(
+    rehearsal: Rehearsal, poll: PollRun, inbox: Inbox
+) -> None:
+    # Given the deployed stack, a poll's numbers and an inbox on the email topic
+    inbox.subjects()  # what earlier tests left
+    for command in drill_commands():
+        # When the README's drill runs as written, in an operator's shell pointed at the emulator
+        result = subprocess.run(
+            command.argv,
+            cwd=PROJECT_ROOT,
+            env=rehearsal.environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        # Then every configured channel accepted it, with the queue's real numbers
+        assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
+        assert "email" in result.stdout
+        assert "numbers: read from CloudWatch" in result.stdout
+    # And the inbox holds the TEST ALARM, then the TEST OK that resolves it
+    assert inbox.subjects() == [
+        "[TEST] ALARM: prod / Customer Care Inbound: Oldest item too old",
+        "[TEST] OK: prod / Customer Care Inbound: Oldest item too old",
+    ]
 
 
 # --- the README's other commands on the deployed app; teardown last --------------------------------

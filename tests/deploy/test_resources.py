@@ -104,8 +104,8 @@ def test_an_ignored_property_is_not_compared() -> None:
 
 
 def test_an_unknown_type_fails_asking_for_a_table_entry() -> None:
-    with pytest.raises(RehearsalGap, match="AWS::Chatbot::SlackChannelConfiguration: add it to the table"):
-        check_known({"AWS::Lambda::Function", "AWS::Chatbot::SlackChannelConfiguration"})
+    with pytest.raises(RehearsalGap, match="AWS::Chatbot::CustomAction: add it to the table"):
+        check_known({"AWS::Lambda::Function", "AWS::Chatbot::CustomAction"})
 
 
 # --- readers of types the app may add, against the emulator -----------------------------------------
@@ -118,6 +118,23 @@ EXTRA_TEMPLATE: dict[str, Any] = {
                 "MessageRetentionPeriod": 1209600,
                 "SqsManagedSseEnabled": True,
                 "Tags": [{"Key": "Project", "Value": "symbee-queue-stats"}],
+            },
+        },
+        "Guardrail": {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "Description": "what a chat channel may do",
+                "Path": "/",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "cloudwatch:DescribeAlarms",
+                            "Resource": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:stack-*",
+                        }
+                    ],
+                },
             },
         },
         "AlarmEvents": {
@@ -164,11 +181,11 @@ def extra_read_back(aws: Aws, physical_ids: dict[str, str]) -> list[ReadBack]:
 
 @pytest.mark.slow
 def test_readers_of_types_the_app_may_add_agree_with_their_template(extra_stack: tuple[Aws, dict[str, str]]) -> None:
-    # Given a dead-letter queue and an event-pattern rule created by the emulator's CloudFormation
+    # Given a dead-letter queue, a managed policy and an event-pattern rule created by the emulator's CloudFormation
     aws, physical_ids = extra_stack
     # When they are read back; Then every property matches the template
     read = extra_read_back(aws, physical_ids)
-    assert [r.resource_type for r in read] == ["AWS::SQS::Queue", "AWS::Events::Rule"]
+    assert [r.resource_type for r in read] == ["AWS::SQS::Queue", "AWS::IAM::ManagedPolicy", "AWS::Events::Rule"]
     assert [d for r in read for d in compare(r.logical_id, r.resource_type, r.wanted, r.deployed)] == []
 
 

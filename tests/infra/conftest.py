@@ -21,6 +21,12 @@ DEFAULT_STACK = "SymbeeQueueStats-prod"
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:SYMBEE_CONNECT_API_KEY-AbC123"
 KEY_ARN = "arn:aws:kms:eu-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 PAGER_TOPIC = "arn:aws:sns:eu-west-2:123456789012:pagerduty"
+SLACK_WORKSPACE = "T0123ABCD"
+SLACK_CHANNEL = "C0456EFGH"
+TEAM = "8f2c1a4e-0b7d-4c3e-9a61-2d5f7e8b9c0a"
+TENANT = "1d2e3f4a-5b6c-4d7e-8f90-a1b2c3d4e5f6"
+TEAMS_CHANNEL = "19:a1b2c3d4e5f6@thread.tacv2"  # as Teams shows it; the stack encodes it
+ROUTING_KEY_SECRET = "symbee/pagerduty-routing-key"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -39,11 +45,13 @@ class Synth:
     def template(self, stack_name: str) -> Template:
         return Template.from_json(self.templates[stack_name])
 
-    def resources(self, stack_name: str, resource_type: str) -> dict[str, dict[str, Any]]:
+    def resources(self, stack_name: str, resource_type: str, *, under: str = "") -> dict[str, dict[str, Any]]:
+        """The stack's resources of one type; with `under`, only those of that top-level construct
+        (CDK starts a logical id with the construct's path: "Poller" for the poller's function)."""
         return {
             logical_id: resource
             for logical_id, resource in self.templates[stack_name]["Resources"].items()
-            if resource["Type"] == resource_type
+            if resource["Type"] == resource_type and logical_id.startswith(under)
         }
 
     @property
@@ -98,8 +106,36 @@ def custom_context() -> dict[str, Any]:
             "notificationEmails": ["ops@example.com", "lead@example.com"],
             "alarmTopicArns": [PAGER_TOPIC],
             "notifyOnOk": "false",
+            "runbookUrl": "https://wiki.example.com/ops/symbee-queues",
             "environments": [
-                {"environment": "prod"},
+                {
+                    "environment": "prod",
+                    # The notifier's channels and quiet hours, in prod only
+                    "slackChannels": [{"workspaceId": SLACK_WORKSPACE, "channelId": SLACK_CHANNEL, "name": "ops"}],
+                    "teamsChannels": json.dumps([{"teamId": TEAM, "channelId": TEAMS_CHANNEL, "tenantId": TENANT}]),
+                    "pagerDuty": {
+                        "routingKeySecretId": ROUTING_KEY_SECRET,
+                        "routingKeySecretKmsKeyArn": KEY_ARN,
+                        "eventsUrl": "https://events.eu.pagerduty.com/v2/enqueue",
+                    },
+                    "muteRules": [
+                        {
+                            "name": "nights",
+                            "schedule": "cron(0 22 * * MON-FRI)",
+                            "durationMinutes": 600,
+                            "timezone": "Europe/London",
+                            "alarms": ["queue"],
+                        },
+                        {
+                            "name": "symbee-maintenance",
+                            "schedule": "at(2026-12-24T18:00)",
+                            "durationMinutes": 120,
+                            "alarms": ["pollFailed", "oldestItemAge"],
+                            "start": "2026-12-01T00:00",
+                            "expire": "2026-12-31T00:00",
+                        },
+                    ],
+                },
                 {
                     "environment": "uat",
                     "secretId": "UAT_API_KEY",

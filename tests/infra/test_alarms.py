@@ -14,14 +14,16 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 
 from infra import PROJECT_ROOT
-from infra.alarms import MAX_WARM_UP_MINUTES, WARM_UP_MARGIN_MINUTES, Alarms
+from infra.alarms import MAX_DESCRIPTION, MAX_WARM_UP_MINUTES, WARM_UP_MARGIN_MINUTES, Alarms
 from infra.config import AlarmKind, ConfigError, load_config
+from infra.config_notify import MAX_RUNBOOK_URL
 from queue_stats import names
 from queue_stats.handler import lambda_handler
 from symbee_sim import SimulatorServer
 from symbee_sim.data import generate_queues
 from symbee_sim.local_aws import MotoServer
 from tests.conftest import API_KEY, COMPANY, ENVIRONMENT, FakeLambdaContext, list_metrics
+from tests.deploy.resources import Resolver
 from tests.infra.conftest import DEFAULT_STACK, Synth
 
 PREFIX = "SymbeeQueueStats-prod"
@@ -33,13 +35,8 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms"
 def alarms_by_name(synth: Synth) -> dict[str, dict[str, Any]]:
     return {
         alarm["Properties"]["AlarmName"]: alarm["Properties"]
-        for alarm in synth.resources(DEFAULT_STACK, "AWS::CloudWatch::Alarm").values()
+        for alarm in synth.resources(DEFAULT_STACK, "AWS::CloudWatch::Alarm", under="Alarms").values()
     }
-
-
-def topic_ref(synth: Synth) -> dict[str, str]:
-    (topic_id,) = synth.resources(DEFAULT_STACK, "AWS::SNS::Topic")
-    return {"Ref": topic_id}
 
 
 def built(context: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -64,6 +61,7 @@ def label_values(expression: str, dimension: str, operator: str = "=") -> list[s
 
 
 def test_the_default_alarm_set(default_synth: Synth) -> None:
+    # The queue and poller-health alarms (the notifier's own are tests/infra/test_notifier.py's)
     assert sorted(alarms_by_name(default_synth)) == sorted(
         f"{PREFIX}-{kind}"
         for kind in (
@@ -140,7 +138,7 @@ def test_no_successful_poll_for_three_minutes(default_synth: Synth) -> None:
 @pytest.mark.parametrize(("kind", "metric"), [("PollerErrors", "Errors"), ("PollerThrottles", "Throttles")])
 def test_lambda_errors_and_throttles(default_synth: Synth, kind: str, metric: str) -> None:
     alarm = alarms_by_name(default_synth)[f"{PREFIX}-{kind}"]
-    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function")
+    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function", under="Poller")
     assert alarm["Namespace"] == "AWS/Lambda"
     assert alarm["MetricName"] == metric
     assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
@@ -151,41 +149,88 @@ def test_lambda_errors_and_throttles(default_synth: Synth, kind: str, metric: st
     assert "WarmUpConfiguration" not in alarm
 
 
-def test_every_alarm_notifies_the_topic_on_alarm_and_ok(default_synth: Synth) -> None:
+def test_no_alarm_notifies_people_through_a_cloudwatch_action(default_synth: Synth) -> None:
+    # Given the default configuration (no alarmTopicArns)
+    # Then no queue or poller alarm has an SNS action: the notifier sends each transition once per
+    # channel from CloudWatch's events, and an email action would send it a second time
     for name, alarm in alarms_by_name(default_synth).items():
         assert alarm["ActionsEnabled"] is True, name
-        assert alarm["AlarmActions"] == [topic_ref(default_synth)], name
-        assert alarm["OKActions"] == [topic_ref(default_synth)], name
+        assert ("AlarmActions", "OKActions") not in alarm.items(), name
+        assert "AlarmActions" not in alarm, name
+        assert "OKActions" not in alarm, name
         assert "InsufficientDataActions" not in alarm, name
 
 
 def test_the_poll_failure_alarm_is_created_after_the_function(default_synth: Synth) -> None:
     # Its warm-up starts at creation; the function (and its schedule) must exist by then.
-    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function")
-    for logical_id, alarm in default_synth.resources(DEFAULT_STACK, "AWS::CloudWatch::Alarm").items():
+    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function", under="Poller")
+    for logical_id, alarm in default_synth.resources(DEFAULT_STACK, "AWS::CloudWatch::Alarm", under="Alarms").items():
         expected = [function_id] if alarm["Properties"]["AlarmName"].endswith("-PollFailed") else []
         assert [d for d in alarm.get("DependsOn", []) if d == function_id] == expected, logical_id
 
 
-@pytest.mark.parametrize(
-    ("kind", "section"),
-    [
-        ("OldestItemAge", "Oldest item too old"),
-        ("ItemsInQueue", "Too many items waiting"),
-        ("UnattendedItems", "Work waiting with no agent available"),
-        ("AgentsInError", "Agents in error"),
-        ("PollFailed", "No successful poll"),
-        ("PollerErrors", "Poller errors"),
-        ("PollerThrottles", "Poller throttled"),
-    ],
-)
-def test_descriptions_say_what_it_means_and_where_the_first_steps_are(
+SECTIONS = [
+    ("OldestItemAge", "Oldest item too old"),
+    ("ItemsInQueue", "Too many items waiting"),
+    ("UnattendedItems", "Work waiting with no agent available"),
+    ("AgentsInError", "Agents in error"),
+    ("PollFailed", "No successful poll"),
+    ("PollerErrors", "Poller errors"),
+    ("PollerThrottles", "Poller throttled"),
+]
+# A longer region name than any, for the resolved descriptions.
+LONG_REGION = "ap-southeast-5x-long"
+
+
+@pytest.mark.parametrize(("kind", "section"), SECTIONS)
+def test_without_a_runbook_descriptions_say_the_notification_carries_the_steps(
     default_synth: Synth, kind: str, section: str
 ) -> None:
-    description = alarms_by_name(default_synth)[f"{PREFIX}-{kind}"]["AlarmDescription"]
+    # Given the default configuration (no runbookUrl), resolved as CloudFormation would in a long region
+    pseudo = {"AWS::Region": LONG_REGION, "AWS::Partition": "aws-us-gov"}
+    resolve = Resolver({}, {}, pseudo, default_synth.templates[DEFAULT_STACK]["Mappings"])
+    description = resolve(alarms_by_name(default_synth)[f"{PREFIX}-{kind}"]["AlarmDescription"])
+    # Then the description says what is wrong, that the notification carries the steps, and links
+    # the dashboard: never a relative README path, which no console can open
     assert description.startswith("Symbee abc-gadgets/prod: ")
-    assert f"README.md#when-an-alarm-fires (section '{section}')" in description
-    assert len(description) <= 1024
+    assert f"the notification carries the steps for '{section}'; dashboard: https://" in description
+    assert description.endswith(f"region={LONG_REGION}#dashboards:name={PREFIX}")
+    assert "README.md" not in description
+
+
+@pytest.mark.parametrize(("kind", "section"), SECTIONS)
+def test_with_a_runbook_descriptions_link_the_kinds_section(kind: str, section: str) -> None:
+    # Given a runbookUrl (with a fragment of its own, which the section's anchor replaces)
+    alarm = built({"runbookUrl": "https://wiki.example.com/ops/queues#top"})[f"{PREFIX}-{kind}"]
+    # Then the description links that section of the runbook
+    anchor = section.lower().replace(" ", "-")
+    assert alarm["AlarmDescription"].endswith(
+        f"'{section}' in the runbook, https://wiki.example.com/ops/queues#{anchor}"
+    )
+
+
+@pytest.mark.parametrize("runbook", [None, "https://" + "r" * (MAX_RUNBOOK_URL - len("https://"))])
+def test_the_longest_description_fits_cloudwatchs_limit(runbook: str | None) -> None:
+    # Given the longest names and values the configuration accepts
+    longest = {
+        "companyCode": "c" * 128,
+        "environment": "e" * 128,
+        "stackName": "S" * 100,
+        "alarms": {"unattendedItems": {"threshold": 123456.789, "minutes": 180}},
+        **({"runbookUrl": runbook} if runbook else {}),
+    }
+    (config,) = load_config({**MINIMAL, **longest}.get).environments
+    stack = cdk.Stack()
+    function = lambda_.Function.from_function_name(stack, "Poller", "poller")
+    dashboard = (
+        f"https://console.amazonaws-us-gov.com/cloudwatch/home?region={LONG_REGION}#dashboards:name={config.stack_name}"
+    )
+    Alarms(stack, "Alarms", config=config, function=function, alarm_actions=[], ok_actions=[], dashboard_url=dashboard)
+    resources = cdk.assertions.Template.from_stack(stack).to_json()["Resources"]
+    # When every description is built; Then each fits in CloudWatch's 1,024 characters
+    lengths = [len(r["Properties"]["AlarmDescription"]) for r in resources.values()]
+    assert len(lengths) == len(AlarmKind)
+    assert max(lengths) <= MAX_DESCRIPTION
 
 
 # --- windows: what CloudWatch accepts at any poll rate ---------------------------------------------

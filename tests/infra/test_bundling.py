@@ -20,7 +20,12 @@ from tests.infra.conftest import DEFAULT_STACK, Synth
 
 
 def asset_dir(synth: Synth) -> Path:
-    (function,) = synth.resources(DEFAULT_STACK, "AWS::Lambda::Function").values()
+    """The code asset's folder (the poller's; the notifier shares it)."""
+    (function,) = [
+        f
+        for f in synth.resources(DEFAULT_STACK, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == names.HANDLER
+    ]
     return synth.outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
 
 

@@ -60,11 +60,9 @@ def test_cdk_cli_synth(tmp_path: Path, default_synth: Synth) -> None:
 
     # And the Lambda asset hash equals the one of an earlier synth in another process
     template = json.loads((outdir / f"{DEFAULT_STACK}.template.json").read_text())
-    (function,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
-    (expected,) = [
-        r for r in default_synth.templates[DEFAULT_STACK]["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
-    ]
-    assert function["Properties"]["Code"] == expected["Properties"]["Code"]
+    codes = [r["Properties"]["Code"] for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    expected = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function").values()
+    assert codes == [r["Properties"]["Code"] for r in expected]
 
 
 def test_cdk_cli_reports_a_bad_value_naming_the_key(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from infra import PROJECT_ROOT, bundling, config_docs, poller, wheels
+from infra import PROJECT_ROOT, bundling, config_docs, functions, wheels
 from infra.config import (
     DEFAULT_ALARMS,
     LOG_RETENTION_DAYS,
@@ -250,8 +250,8 @@ def test_invalid_values_are_rejected_naming_the_key(context: dict[str, Any], key
     assert str(raised.value).startswith(f"cdk.json context key '{key}': ")
 
 
-def test_retention_choices_match_the_poller() -> None:
-    assert tuple(poller.RETENTION) == LOG_RETENTION_DAYS
+def test_retention_choices_match_the_functions_log_groups() -> None:
+    assert tuple(functions.RETENTION) == LOG_RETENTION_DAYS
 
 
 def test_runtime_matches_the_bundled_wheels() -> None:

@@ -112,3 +112,14 @@ def test_the_promql_alarms_priced_are_the_ones_the_stack_creates(tmp_path: Path,
         )
         # Then they agree
         assert promql.quantity == created, setup.name
+
+
+def test_the_notifier_memory_priced_is_the_memory_deployed(default_synth: Synth) -> None:
+    functions = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function").values()
+    memory = {f["Properties"]["MemorySize"] for f in functions if f["Properties"]["Handler"] == n.NOTIFY_HANDLER}
+    assert memory == {n.NOTIFIER_MEMORY_MB} == {cost.NOTIFIER_MEMORY_MB}
+
+
+def test_the_notifiers_own_alarms_priced_are_the_alarms_deployed(default_synth: Synth) -> None:
+    own = default_synth.resources(DEFAULT_STACK, "AWS::CloudWatch::Alarm", under="Notifier")
+    assert len(own) == cost.NOTIFIER_ALARMS

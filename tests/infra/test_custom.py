@@ -14,40 +14,40 @@ UAT = "CallCenter-uat"
 SCHEMA = 'SCHEMA("Acme/Symbee", Environment, QueueId, QueueName)'
 
 
-def only(synth: Synth, stack: str, resource_type: str) -> dict[str, Any]:
-    (resource,) = synth.resources(stack, resource_type).values()
+def only(synth: Synth, stack: str, resource_type: str, under: str = "") -> dict[str, Any]:
+    (resource,) = synth.resources(stack, resource_type, under=under).values()
     return resource["Properties"]  # type: ignore[no-any-return]
 
 
 def alarms(synth: Synth, stack: str) -> dict[str, dict[str, Any]]:
+    """The queue and poller-health alarms (the notifier's own are tests/infra/test_notifier.py's)."""
     return {
-        a["Properties"]["AlarmName"]: a["Properties"] for a in synth.resources(stack, "AWS::CloudWatch::Alarm").values()
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in synth.resources(stack, "AWS::CloudWatch::Alarm", under="Alarms").values()
     }
 
 
 def test_one_stack_per_environment_each_with_its_own_poller_alarms_and_dashboard(custom_synth: Synth) -> None:
     assert sorted(custom_synth.templates) == [PROD, UAT]
     for stack in (PROD, UAT):
-        assert len(custom_synth.resources(stack, "AWS::Lambda::Function")) == 1
-        assert len(custom_synth.resources(stack, "AWS::SNS::Topic")) == 1
+        assert len(custom_synth.resources(stack, "AWS::Lambda::Function", under="Poller")) == 1
+        assert len(custom_synth.resources(stack, "AWS::SNS::Topic", under="NotificationsTopic")) == 1
         assert only(custom_synth, stack, "AWS::CloudWatch::Dashboard")["DashboardName"] == stack
         assert alarms(custom_synth, stack)
 
 
 def test_poll_rate_scales_schedule_event_age_and_alarm_periods(custom_synth: Synth) -> None:
-    assert only(custom_synth, PROD, "AWS::Events::Rule")["ScheduleExpression"] == "rate(5 minutes)"
-    assert only(custom_synth, PROD, "AWS::Events::Rule")["Targets"][0]["RetryPolicy"] == {
-        "MaximumEventAgeInSeconds": 300,
-        "MaximumRetryAttempts": 0,
-    }
-    assert only(custom_synth, PROD, "AWS::Lambda::EventInvokeConfig")["MaximumEventAgeInSeconds"] == 300
+    schedule = only(custom_synth, PROD, "AWS::Events::Rule", "Poller")
+    assert schedule["ScheduleExpression"] == "rate(5 minutes)"
+    assert schedule["Targets"][0]["RetryPolicy"] == {"MaximumEventAgeInSeconds": 300, "MaximumRetryAttempts": 0}
+    assert only(custom_synth, PROD, "AWS::Lambda::EventInvokeConfig", "Poller")["MaximumEventAgeInSeconds"] == 300
     poll_failed = alarms(custom_synth, PROD)["CallCenter-prod-PollFailed"]
     # 3 minutes at one poll per 5 minutes: one 5-minute period without a successful poll.
     assert (poll_failed["Period"], poll_failed["EvaluationPeriods"], poll_failed["DatapointsToAlarm"]) == (300, 1, 1)
 
 
 def test_function_settings(custom_synth: Synth) -> None:
-    function = only(custom_synth, PROD, "AWS::Lambda::Function")
+    function = only(custom_synth, PROD, "AWS::Lambda::Function", "Poller")
     assert function["ReservedConcurrentExecutions"] == 1
     assert function["Timeout"] == 30
     assert function["Environment"]["Variables"] == {
@@ -62,11 +62,13 @@ def test_function_settings(custom_synth: Synth) -> None:
         names.ENV_METRICS_NAMESPACE: "Acme/Symbee",
         names.ENV_API_KEY_MAX_AGE_SECONDS: "900",
     }
-    assert only(custom_synth, PROD, "AWS::Logs::LogGroup")["RetentionInDays"] == 90
+    assert only(custom_synth, PROD, "AWS::Logs::LogGroup", "Poller")["RetentionInDays"] == 90
 
 
 def test_secret_arn_and_its_key_are_the_only_secret_permissions(custom_synth: Synth) -> None:
-    statements = {s["Sid"]: s for s in only(custom_synth, PROD, "AWS::IAM::Policy")["PolicyDocument"]["Statement"]}
+    statements = {
+        s["Sid"]: s for s in only(custom_synth, PROD, "AWS::IAM::Policy", "Poller")["PolicyDocument"]["Statement"]
+    }
     assert sorted(statements) == ["DecryptTheApiKey", "PublishQueueMetrics", "ReadTheApiKey", "WriteOwnLogs"]
     assert statements["ReadTheApiKey"]["Resource"] == SECRET_ARN
     assert statements["DecryptTheApiKey"] == {
@@ -80,10 +82,12 @@ def test_secret_arn_and_its_key_are_the_only_secret_permissions(custom_synth: Sy
 
 
 def test_secret_name_in_another_region(custom_synth: Synth) -> None:
-    function = only(custom_synth, UAT, "AWS::Lambda::Function")
+    function = only(custom_synth, UAT, "AWS::Lambda::Function", "Poller")
     assert function["Environment"]["Variables"][names.ENV_API_KEY_SECRET_ID] == "UAT_API_KEY"
     assert function["Environment"]["Variables"][names.ENV_SECRETS_REGION] == "eu-west-1"
-    statements = {s["Sid"]: s for s in only(custom_synth, UAT, "AWS::IAM::Policy")["PolicyDocument"]["Statement"]}
+    statements = {
+        s["Sid"]: s for s in only(custom_synth, UAT, "AWS::IAM::Policy", "Poller")["PolicyDocument"]["Statement"]
+    }
     assert "DecryptTheApiKey" not in statements
     assert statements["ReadTheApiKey"]["Resource"] == {
         "Fn::Join": [
@@ -146,15 +150,16 @@ def test_a_queue_missing_from_the_config_is_covered_by_every_queue_alarm(custom_
         assert all(c.startswith("QueueId != ") for c in conditions[1:]), expression
 
 
-def test_actions_include_existing_topics_and_ok_can_be_switched_off(custom_synth: Synth) -> None:
-    (topic_id,) = custom_synth.resources(PROD, "AWS::SNS::Topic")
+def test_existing_topics_get_cloudwatchs_own_json_and_ok_can_be_switched_off(custom_synth: Synth) -> None:
+    # Given alarmTopicArns and notifyOnOk false; Then every alarm's only action is CloudWatch's own
+    # message to those topics, on ALARM only (people hear of transitions from the notifier)
     for name, alarm in alarms(custom_synth, PROD).items():
-        assert alarm["AlarmActions"] == [{"Ref": topic_id}, PAGER_TOPIC], name
+        assert alarm["AlarmActions"] == [PAGER_TOPIC], name
         assert "OKActions" not in alarm, name
 
 
 def test_email_subscriptions(custom_synth: Synth) -> None:
-    (topic_id,) = custom_synth.resources(PROD, "AWS::SNS::Topic")
+    (topic_id,) = custom_synth.resources(PROD, "AWS::SNS::Topic", under="NotificationsTopic")
     subscriptions = sorted(
         (s["Properties"]["Protocol"], s["Properties"]["Endpoint"], s["Properties"]["TopicArn"]["Ref"])
         for s in custom_synth.resources(PROD, "AWS::SNS::Subscription").values()

@@ -335,7 +335,7 @@ def test_poller_health_is_one_row_with_the_failed_poll_lines_under_it(
             ([names.DEFAULT_NAMESPACE, metric, names.DIM_ENVIRONMENT, "prod"], stat) for metric, stat in expected
         ], title
 
-    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function")
+    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function", under="Poller")
     runs = titled(body, "Poller: invocations, errors, throttles")["properties"]["metrics"]
     assert [line[:4] for line in runs] == [
         ["AWS/Lambda", metric, "FunctionName", f"Ref:{function_id}"]
@@ -345,7 +345,7 @@ def test_poller_health_is_one_row_with_the_failed_poll_lines_under_it(
     duration = titled(body, "Poller: duration (ms)")["properties"]
     assert duration["annotations"]["horizontal"] == [{"value": 30000, "label": "Timeout", "yAxis": "left"}]
 
-    (log_group_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Logs::LogGroup")
+    (log_group_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Logs::LogGroup", under="Poller")
     logs_widget = titled(body, "Last failed polls")
     assert logs_widget["type"] == "log"
     assert logs_widget["y"] > max(row_y(body, graphs))

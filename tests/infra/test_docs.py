@@ -1,13 +1,14 @@
 """The operator documentation keeps up with the stack: every cdk.json key and every alarm's
-"When an alarm fires" section, which the alarm descriptions point to."""
+"When an alarm fires" section, where the notifications' steps come from and `runbookUrl` points."""
 
 from __future__ import annotations
 
 import pytest
 
 from infra import PROJECT_ROOT
-from infra.alarms import README_ANCHOR, SPECS
+from infra.alarms import SPECS
 from infra.config import CONFIG_KEYS
+from queue_stats.alarm_catalog import RUNBOOK_ANCHOR, RUNBOOK_HEADING
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +21,9 @@ def test_every_config_key_is_documented(docs: str, key: str) -> None:
     assert f"| `{key}` |" in docs
 
 
-def test_the_alarm_anchor_exists(docs: str) -> None:
-    assert README_ANCHOR == "README.md#when-an-alarm-fires"
-    assert "\n## When an alarm fires\n" in docs
+def test_the_runbook_section_exists(docs: str) -> None:
+    assert RUNBOOK_ANCHOR == "when-an-alarm-fires"
+    assert f"\n## {RUNBOOK_HEADING}\n" in docs
 
 
 @pytest.mark.parametrize("title", sorted(spec.title for spec in SPECS.values()))

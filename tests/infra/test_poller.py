@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Template
 
 from queue_stats import names
 from tests.infra.conftest import DEFAULT_STACK, Synth
@@ -13,12 +13,11 @@ REGION = {"Ref": "AWS::Region"}
 
 
 def only(synth: Synth, resource_type: str) -> dict[str, Any]:
-    (resource,) = synth.resources(DEFAULT_STACK, resource_type).values()
+    (resource,) = synth.resources(DEFAULT_STACK, resource_type, under="Poller").values()
     return resource
 
 
 def test_function_runs_the_contract_handler_on_arm64_python(default_stack: Template) -> None:
-    default_stack.resource_count_is("AWS::Lambda::Function", 1)
     default_stack.has_resource_properties(
         "AWS::Lambda::Function",
         {
@@ -50,38 +49,25 @@ def test_environment_variables_are_exactly_the_contract_ones(default_synth: Synt
     }
 
 
-def test_schedule_runs_every_minute_without_retries(default_stack: Template) -> None:
-    default_stack.resource_count_is("AWS::Events::Rule", 1)
-    default_stack.has_resource_properties(
-        "AWS::Events::Rule",
-        {
-            "ScheduleExpression": "rate(1 minute)",
-            "State": "ENABLED",
-            "Targets": [
-                Match.object_like(
-                    {
-                        "Arn": {"Fn::GetAtt": [Match.string_like_regexp("^PollerFunction"), "Arn"]},
-                        "RetryPolicy": {"MaximumEventAgeInSeconds": 60, "MaximumRetryAttempts": 0},
-                    }
-                )
-            ],
-        },
-    )
-    default_stack.has_resource_properties(
-        "AWS::Lambda::Permission",
-        {"Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com"},
-    )
+def test_schedule_runs_every_minute_without_retries(default_synth: Synth) -> None:
+    (function_id,) = default_synth.resources(DEFAULT_STACK, "AWS::Lambda::Function", under="Poller")
+    schedule = only(default_synth, "AWS::Events::Rule")["Properties"]
+    assert (schedule["ScheduleExpression"], schedule["State"]) == ("rate(1 minute)", "ENABLED")
+    (target,) = schedule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert target["RetryPolicy"] == {"MaximumEventAgeInSeconds": 60, "MaximumRetryAttempts": 0}
+    permission = only(default_synth, "AWS::Lambda::Permission")["Properties"]
+    assert (permission["Action"], permission["Principal"]) == ("lambda:InvokeFunction", "events.amazonaws.com")
 
 
-def test_async_invocations_are_not_retried_and_expire_after_one_interval(default_stack: Template) -> None:
-    default_stack.has_resource_properties(
-        "AWS::Lambda::EventInvokeConfig",
-        {"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60, "Qualifier": "$LATEST"},
-    )
+def test_async_invocations_are_not_retried_and_expire_after_one_interval(default_synth: Synth) -> None:
+    config = only(default_synth, "AWS::Lambda::EventInvokeConfig")["Properties"]
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (0, 60)
+    assert config["Qualifier"] == "$LATEST"
 
 
 def test_logs_go_to_its_own_group_with_retention(default_synth: Synth) -> None:
-    log_groups = default_synth.resources(DEFAULT_STACK, "AWS::Logs::LogGroup")
+    log_groups = default_synth.resources(DEFAULT_STACK, "AWS::Logs::LogGroup", under="Poller")
     ((log_group_id, log_group),) = log_groups.items()
     assert log_group["Properties"]["RetentionInDays"] == 30
     function = only(default_synth, "AWS::Lambda::Function")
@@ -99,7 +85,7 @@ def test_role_has_no_managed_policy_and_only_lambda_may_assume_it(default_synth:
 def test_every_iam_statement_and_its_scope(default_synth: Synth) -> None:
     # Given the one inline policy of the poller's role
     policy = only(default_synth, "AWS::IAM::Policy")
-    log_group_id = next(iter(default_synth.resources(DEFAULT_STACK, "AWS::Logs::LogGroup")))
+    log_group_id = next(iter(default_synth.resources(DEFAULT_STACK, "AWS::Logs::LogGroup", under="Poller")))
 
     # Then it holds exactly these statements: no more actions, no wider resources
     assert policy["Properties"]["PolicyDocument"]["Statement"] == [
@@ -140,6 +126,7 @@ def test_every_iam_statement_and_its_scope(default_synth: Synth) -> None:
 
 
 def test_no_other_policies_exist(default_stack: Template) -> None:
-    default_stack.resource_count_is("AWS::IAM::Policy", 1)
-    default_stack.resource_count_is("AWS::IAM::Role", 1)
+    # The poller's and the notifier's (tests/infra/test_notifier.py), nothing else
+    default_stack.resource_count_is("AWS::IAM::Policy", 2)
+    default_stack.resource_count_is("AWS::IAM::Role", 2)
     default_stack.resource_count_is("AWS::IAM::ManagedPolicy", 0)

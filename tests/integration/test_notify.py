@@ -148,6 +148,21 @@ def test_ok_with_no_data_says_why_the_queue_stopped_reporting(
     assert words in world.chats()[0]["content"]["description"]
 
 
+def test_without_notify_on_ok_an_ok_only_resolves_the_page(world: NotifyWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given NOTIFY_ON_OK=false (cdk.json notifyOnOk: false) and a queue in ALARM
+    monkeypatch.setenv(n.ENV_NOTIFY_ON_OK, "false")
+    invoke(queue_event("queue_alarm"))
+    # When it goes back to OK
+    result, error = invoke(queue_event("queue_ok"))
+    # Then people saw the ALARM only, and the pager's incident is resolved
+    assert error is None, error
+    assert result is not None
+    assert [m["Subject"].split(":", 1)[0] for m in world.email.messages()] == ["ALARM"]
+    assert [m["content"]["title"].split(":", 1)[0] for m in world.chats()] == ["ALARM"]
+    assert [i.status for i in world.pager.incidents()] == ["resolved"]
+    assert {c["channel"]: c["skipped"] for c in result["channels"]} == {"email": True, "chat": True, "pager": False}
+
+
 def test_a_muted_transition_is_logged_and_sent_nowhere(world: NotifyWorld, caplog: pytest.LogCaptureFixture) -> None:
     # When a transition arrives inside a mute rule's window
     caplog.set_level("INFO")

@@ -9,8 +9,11 @@ import pytest
 
 from queue_stats import cost, otlp_size
 from queue_stats import names as n
+from queue_stats.alerts import Alert, parse_event
 from queue_stats.cost import PRICES, QueueAlarm, Scenario, Setup, estimate
 from queue_stats.metrics import MAX_DATUMS_PER_REQUEST
+from queue_stats.readings import queries
+from tests.fixtures import event
 
 POLLS = 43_800  # a 730-hour month, one poll a minute
 ESSENTIAL = tuple(n.METRIC_PROFILES[n.PROFILE_ESSENTIAL])
@@ -248,3 +251,19 @@ def test_the_price_text_lists_the_tiers() -> None:
     )
     assert PRICES["lambda_arm_gb_seconds"].text == "$0.0000133334 per GB-second"
     assert PRICES["put_metric_data"].text == "$0.01 per 1,000 requests"
+
+
+def test_a_transition_is_priced_at_the_metrics_the_notifier_reads() -> None:
+    # Given the notifier's own GetMetricData queries for a queue alarm's transition
+    alert = parse_event(event("queue_alarm"))
+    assert isinstance(alert, Alert)
+    # Then the model prices that many metrics per transition
+    assert len(queries(alert, environment="prod", namespace=n.DEFAULT_NAMESPACE)) == cost.NOTIFIER_METRICS_READ
+
+
+def test_the_notifiers_own_alarms_are_priced_as_standard_alarms() -> None:
+    est = estimate(Setup(), Scenario(10))
+    assert (line(est, "notifier: its own alarms").quantity, line(est, "notifier: its own alarms").price.key) == (
+        cost.NOTIFIER_ALARMS,
+        "standard_alarm",
+    )

@@ -26,6 +26,7 @@ def test_defaults_match_the_contract() -> None:
     assert s.skip_idle_queues is False
     assert s.routing_key_max_age_seconds == 300
     assert s.aws_region == "eu-west-1"
+    assert s.notify_on_ok is True
     assert s.channels == ()
 
 
@@ -82,3 +83,9 @@ def test_skip_idle_queues_is_read_like_the_pollers() -> None:
     assert settings(SKIP_IDLE_QUEUES="true").skip_idle_queues is True
     with pytest.raises(ConfigError, match="SKIP_IDLE_QUEUES='yes' must be true or false"):
         settings(SKIP_IDLE_QUEUES="yes")
+
+
+def test_notify_on_ok_is_a_boolean_naming_its_variable() -> None:
+    assert settings(NOTIFY_ON_OK="false").notify_on_ok is False
+    with pytest.raises(ConfigError, match="NOTIFY_ON_OK='no' must be true or false"):
+        settings(NOTIFY_ON_OK="no")

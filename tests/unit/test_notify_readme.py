@@ -11,6 +11,7 @@ from infra import PROJECT_ROOT
 from queue_stats import delivery, messages, notify_runtime, readings
 from queue_stats import names as n
 from queue_stats.alerts import Alert, parse_event
+from queue_stats.cost_report import NOTIFIER_README_END, NOTIFIER_README_START, render_notifier_readme
 from queue_stats.settings import NotifierSettings
 from tests.fixtures import event
 from tests.notify_examples import END, START, render
@@ -23,6 +24,12 @@ PROSE = " ".join(SECTION.split())  # line breaks in the README's prose are not b
 def test_the_example_messages_are_the_codes_output() -> None:
     current = README.split(START, 1)[1].split(END, 1)[0].strip("\n")
     assert current == render(), "README out of date: run `python scripts/notify_examples.py --write`"
+
+
+def test_the_notifiers_cost_is_the_cost_models() -> None:
+    current = README.split(NOTIFIER_README_START, 1)[1].split(NOTIFIER_README_END, 1)[0].strip("\n")
+    stale = "README out of date: run `python scripts/notifier_cost_table.py --write`"
+    assert current == render_notifier_readme(), stale
 
 
 def test_the_section_comes_right_after_when_an_alarm_fires() -> None:
@@ -42,6 +49,7 @@ def test_the_section_comes_right_after_when_an_alarm_fires() -> None:
         n.ENV_DASHBOARD_URL,
         n.ENV_RUNBOOK_URL,
         n.ENV_SKIP_IDLE_QUEUES,
+        n.ENV_NOTIFY_ON_OK,
     ],
 )
 def test_every_setting_is_in_the_table(variable: str) -> None:
