@@ -15,7 +15,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: install test pytest lint format demo synth bootstrap deploy diff destroy bench audit clean cost
+.PHONY: install test pytest lint format docs demo synth bootstrap deploy diff destroy bench audit clean cost
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -40,6 +40,12 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## docs: regenerate every generated README block and cdk.schema.json from the code
+DOC_SCRIPTS := cost_table dashboard_doc doctor_doc failure_table notifier_cost_table notify_examples promql_doc runbook_doc
+docs: $(PY_STAMP)
+	$(BIN)/python scripts/config_docs.py
+	@for script in $(DOC_SCRIPTS); do $(BIN)/python scripts/$$script.py --write || exit 1; done
 
 format: $(PY_STAMP)
 	$(BIN)/ruff format .

@@ -37,6 +37,7 @@ NOT_RUN = {
     "bench": "takes minutes; tests/integration/test_bench_smoke.py runs the benchmark's code on small sizes",
     "audit": "needs the internet (PyPI's vulnerability data)",
     "format": "rewrites the working tree; `make lint`, run by `make test`, is its read-only check",
+    "docs": "rewrites README.md; the tests that fail when a generated block is stale are its read-only check",
 }
 # Scripts the README runs directly, and why they are checked by their --help only.
 SCRIPTS_BY_HELP = {
@@ -220,3 +221,15 @@ def test_app_command_without_the_cdk_libraries_says_what_to_run(tmp_path: Path) 
     assert "run `make install`" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_make_docs_regenerates_every_generated_readme_block() -> None:
+    # Given the README generators in scripts/ (each writes one block between its markers)
+    generators = {
+        path.stem for path in (PROJECT_ROOT / "scripts").glob("*.py") if path.stem.endswith(("_doc", "_table"))
+    }
+    generators |= {"notify_examples"}
+    # Then `make docs` runs each of them
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    listed = set(makefile.split("DOC_SCRIPTS := ", 1)[1].splitlines()[0].split())
+    assert listed == generators

@@ -207,3 +207,19 @@ def test_watch_count_must_be_a_positive_whole_number(poller_env: dict[str, str],
     result = run(clean_env(poller_env), "watch", "--count", count)
     assert result.returncode == 2
     assert "--count" in result.stderr
+
+
+def test_the_readmes_command_table_lists_every_verb() -> None:
+    # Given the console script's own verbs and the README's Command line table
+    import argparse
+    import re
+    from pathlib import Path
+
+    from queue_stats.cli import _parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Command line\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `symbee-queue-stats ([a-z-]+)", section, re.MULTILINE))
+    (verbs,) = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    # Then each verb has a row, and no row names a verb that does not exist
+    assert listed == set(verbs.choices)
