@@ -84,6 +84,10 @@ def _shown(text: str, *as_written: Any) -> dict[str, Any]:
     return {"x-default-text": text, **({"x-default": as_written[0]} if as_written else {})}
 
 
+# CloudFormation's limit on a stack's name.
+MAX_STACK_NAME_LENGTH: Final = 128
+
+
 class EnvironmentConfig(Model):
     """Everything one monitored Symbee environment needs; it becomes one stack. Every key is valid
     at the top level of the context (a default for all environments) and in each `environments`
@@ -268,6 +272,14 @@ class EnvironmentConfig(Model):
 
     @model_validator(mode="after")
     def _fits_cloudwatch_and_lambda(self) -> EnvironmentConfig:
+        if len(self.stack_name) > MAX_STACK_NAME_LENGTH:
+            # CDK would quietly shorten it with a hash, and doctor, notify-test and the README's
+            # `<stackName>-<environment>` would name a stack that does not exist.
+            raise located(
+                ("environment",),
+                f"with stackName it makes the stack name {self.stack_name[:40]!r}... of {len(self.stack_name)} "
+                f"characters, over CloudFormation's {MAX_STACK_NAME_LENGTH}: shorten stackName or environment",
+            )
         for override in self.queue_overrides:
             for kind in override.alarms:
                 name = self.alarm_names(kind, override.queue_id)[-1]
@@ -330,7 +342,7 @@ class EnvironmentConfig(Model):
         )
         for key, channels in configured:
             for index, channel in enumerate(channels):
-                name = self.chat_configuration_name(channel, index)
+                name = self.chat_configuration_name(channel)
                 if len(name) > notify_part.MAX_CHAT_CONFIGURATION_NAME:
                     raise located(
                         (key, index),
@@ -340,6 +352,16 @@ class EnvironmentConfig(Model):
                 if name in chat_names:
                     raise located((key, index), f"gives the same configuration name ({name}) as another channel")
                 chat_names[name] = (key, index)
+        identities: dict[tuple[str, str], tuple[str, int]] = {}
+        for key, index, identity in self.chat_channel_keys:
+            if identity in identities:
+                first_key, first = identities[identity]
+                raise located(
+                    (key, index),
+                    f"is the same channel as {first_key}[{first}]: Amazon Q Developer takes one configuration per "
+                    "channel and account",
+                )
+            identities[identity] = (key, index)
         if self.chat_service_key_access and not chat_names:
             raise located(("chatServiceKeyAccess",), "has no effect without slackChannels or teamsChannels")
         seen: set[str] = set()
@@ -368,11 +390,35 @@ class EnvironmentConfig(Model):
                     "takes: split it into several rules by alarm key",
                 )
 
-    def chat_configuration_name(self, channel: SlackChannel | TeamsChannel, index: int) -> str:
+    def chat_configuration_name(self, channel: SlackChannel | TeamsChannel) -> str:
         """The Amazon Q Developer configuration's name: the stack's, then the channel's."""
         if isinstance(channel, SlackChannel):
             return f"{self.stack_name}-{channel.name or channel.channel_id}"
-        return f"{self.stack_name}-{channel.name or f'teams{index + 1}'}"
+        return f"{self.stack_name}-{channel.name or f'teams-{channel.digest}'}"
+
+    @property
+    def same_region_arns(self) -> tuple[tuple[str, str], ...]:
+        """(cdk.json key, ARN) of what must live in the stack's own region: alarm actions cannot
+        notify another region's topic, and the notifier reads its secret in its own region."""
+        found = [("alarmTopicArns", arn) for arn in self.alarm_topic_arns]
+        if self.pager_duty is not None and self.pager_duty.routing_key_secret_id.startswith("arn:"):
+            found.append(("pagerDuty.routingKeySecretId", self.pager_duty.routing_key_secret_id))
+        return tuple(found)
+
+    @property
+    def chat_channel_keys(self) -> tuple[tuple[str, int, tuple[str, str]], ...]:
+        """(cdk.json key, index, the channel's identity) of every chat channel: Amazon Q Developer
+        takes one configuration per channel and account."""
+        return (
+            *(
+                ("slackChannels", i, ("slack", f"{c.workspace_id}/{c.channel_id}"))
+                for i, c in enumerate(self.slack_channels)
+            ),
+            *(
+                ("teamsChannels", i, ("teams", f"{c.team_id}/{c.channel_id}"))
+                for i, c in enumerate(self.teams_channels)
+            ),
+        )
 
     def mute_rule_name(self, rule: MuteRule) -> str:
         """The mute rule's name in CloudWatch, unique per account and region: the stack's, then the rule's."""
@@ -509,6 +555,17 @@ class AppConfig(Model):
                     f"environments[{seen[env.stack_name]}]",
                 )
             seen[env.stack_name] = index
+        channels: dict[tuple[str, str], int] = {}
+        for index, env in enumerate(self.environments):
+            for key, position, identity in env.chat_channel_keys:
+                if identity in channels:
+                    raise located(
+                        ("environments", index, key, position),
+                        f"is also a chat channel of environments[{channels[identity]}] ({key} at the top level "
+                        "applies to every environment): Amazon Q Developer takes one configuration per channel and "
+                        "account, so give each environment its own channel",
+                    )
+                channels[identity] = index
         counts = [env.metrics_insights_alarm_count for env in self.environments]
         if sum(counts) > self.metrics_insights_alarm_quota:
             index = max(range(len(counts)), key=counts.__getitem__)

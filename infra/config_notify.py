@@ -7,6 +7,7 @@ the stack's) is checked there.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
 from datetime import datetime
@@ -75,7 +76,15 @@ class TeamsChannel(Model):
     team_id: Uuid = Field(description="the team's id (the `groupId` in the channel's link)")
     channel_id: TeamsChannelId = Field(description="the channel's id, `19:...@thread.tacv2` (encoded or not)")
     tenant_id: Uuid = Field(description="the Microsoft Entra tenant id (the `tenantId` in the channel's link)")
-    name: ChannelName | None = Field(None, description="names the configuration; default: its place in the list")
+    name: ChannelName | None = Field(
+        None, description="names the configuration; default: `teams-` and a digest of the team and channel"
+    )
+
+    @property
+    def digest(self) -> str:
+        """Stands for the channel in names and construct ids: it follows the channel, not its place in
+        the list, so removing or reordering channels never renames (so replaces) another one."""
+        return hashlib.sha256(f"{self.team_id}/{self.channel_id}".encode()).hexdigest()[:10]
 
 
 # --- pager -------------------------------------------------------------------------------------------

@@ -160,8 +160,17 @@ Emails = Annotated[
     Strings,
     each(lambda e: None if re.fullmatch(r"[^@\s,]+@[^@\s,]+\.[^@\s,]+", e) else f"'{e}' is not an email address"),
 ]
+# CloudWatch takes at most 5 actions per alarm state; the notifier's own alarms have the email topic
+# and every one of these.
+MAX_ALARM_TOPIC_ARNS: Final = 4
 TopicArns = Annotated[
     Strings,
+    Check(
+        lambda v: len(v) <= MAX_ALARM_TOPIC_ARNS,
+        f"at most {MAX_ALARM_TOPIC_ARNS} topics: a CloudWatch alarm takes at most 5 actions per state, and the "
+        "notifier's own alarms also notify the stack's email topic",
+        {"maxItems": MAX_ALARM_TOPIC_ARNS},
+    ),
     each(
         lambda a: (
             None

@@ -84,3 +84,12 @@ def secret_arn(stack: cdk.Stack, secret_id: str, *, region: str) -> str:
         resource_name=f"{secret_id}-??????",
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
+
+
+# Lambda refuses a function description longer than this.
+MAX_FUNCTION_DESCRIPTION: Final = 256
+
+
+def function_description(text: str) -> str:
+    """`text` within Lambda's limit (a long company and environment name would exceed it)."""
+    return text if len(text) <= MAX_FUNCTION_DESCRIPTION else text[: MAX_FUNCTION_DESCRIPTION - 3] + "..."

@@ -4,7 +4,6 @@ chat applications, both encrypted with one key, plus existing topics for CloudWa
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Final
 
@@ -155,12 +154,12 @@ class ChatChannels(Construct):
             managed_policies=[self.guardrail],
         )
         self.configurations: list[Construct] = []
-        for index, slack in enumerate(config.slack_channels):
+        for slack in config.slack_channels:
             self.configurations.append(
                 chatbot.SlackChannelConfiguration(
                     self,
                     f"Slack-{slack.workspace_id}-{slack.channel_id}",
-                    slack_channel_configuration_name=config.chat_configuration_name(slack, index),
+                    slack_channel_configuration_name=config.chat_configuration_name(slack),
                     slack_workspace_id=slack.workspace_id,
                     slack_channel_id=slack.channel_id,
                     notification_topics=[topic],
@@ -170,14 +169,13 @@ class ChatChannels(Construct):
                     user_role_required=False,
                 )
             )
-        for index, teams in enumerate(config.teams_channels):
+        for teams in config.teams_channels:
             # The construct id (and so the logical id) follows the channel, not its place in the list.
-            digest = hashlib.sha256(f"{teams.team_id}/{teams.channel_id}".encode()).hexdigest()[:10]
             self.configurations.append(
                 chatbot.CfnMicrosoftTeamsChannelConfiguration(
                     self,
-                    f"Teams-{digest}",
-                    configuration_name=config.chat_configuration_name(teams, index),
+                    f"Teams-{teams.digest}",
+                    configuration_name=config.chat_configuration_name(teams),
                     team_id=teams.team_id,
                     teams_channel_id=teams.channel_id,
                     teams_tenant_id=teams.tenant_id,

@@ -22,7 +22,13 @@ from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.config import AlarmKind, EnvironmentConfig
-from infra.functions import accept_redundant_role_dependency, execution_role, own_log_group, secret_arn
+from infra.functions import (
+    accept_redundant_role_dependency,
+    execution_role,
+    function_description,
+    own_log_group,
+    secret_arn,
+)
 from queue_stats import names
 
 # The runtime reads the queue's numbers only with 13 s left and retries each channel within the
@@ -96,7 +102,9 @@ class Notifier(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            description=f"Sends Symbee queue alarm notifications for {config.company_code}/{config.environment}",
+            description=function_description(
+                f"Sends Symbee queue alarm notifications for {config.company_code}/{config.environment}"
+            ),
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=names.NOTIFY_HANDLER,
@@ -137,6 +145,9 @@ class Notifier(Construct):
             dimension=("QueueName", self.dead_letters.queue_name),
             period=DEAD_LETTERS_PERIOD,
             actions=(alarm_actions, ok_actions),
+            # SQS stops sending a queue's metrics after about 6 hours without activity: a queue still
+            # holding dead letters must not look empty then, so no data keeps the alarm's state.
+            treat_missing_data="ignore",
         )
         self.alarms = [self.errors_alarm, self.dead_letters_alarm]
 
@@ -241,8 +252,9 @@ class Notifier(Construct):
         dimension: tuple[str, str],
         period: cdk.Duration,
         actions: tuple[Sequence[str], Sequence[str]],
+        treat_missing_data: str = "notBreaching",
     ) -> cloudwatch.CfnAlarm:
-        """One standard alarm: any failure in one period, no data meaning none."""
+        """One standard alarm: any failure in one period; no data means none unless told otherwise."""
         alarm_actions, ok_actions = actions
         return cloudwatch.CfnAlarm(
             self,
@@ -261,5 +273,5 @@ class Notifier(Construct):
             datapoints_to_alarm=1,
             threshold=1,
             comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
+            treat_missing_data=treat_missing_data,
         )

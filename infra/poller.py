@@ -13,7 +13,13 @@ from constructs import Construct
 
 from infra.bundling import ARCHITECTURE, RUNTIME
 from infra.config import EnvironmentConfig
-from infra.functions import accept_redundant_role_dependency, execution_role, own_log_group, secret_arn
+from infra.functions import (
+    accept_redundant_role_dependency,
+    execution_role,
+    function_description,
+    own_log_group,
+    secret_arn,
+)
 from queue_stats import names
 
 # One poll is one API call, one secret read (cached) and a PutMetricData per 1,000 datums. 30 s
@@ -72,7 +78,9 @@ class Poller(Construct):
                     sid="DecryptTheApiKey",
                     actions=["kms:Decrypt"],
                     resources=[config.secret_kms_key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{secret_region}.amazonaws.com"}},
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{secret_region}.{stack.url_suffix}"}
+                    },
                 )
             )
         self.role.add_to_policy(
@@ -93,7 +101,9 @@ class Poller(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            description=f"Polls Symbee Connect queue statistics for {config.company_code}/{config.environment}",
+            description=function_description(
+                f"Polls Symbee Connect queue statistics for {config.company_code}/{config.environment}"
+            ),
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=names.HANDLER,

@@ -120,7 +120,29 @@ class QueueStatsStack(cdk.Stack):
         if self.notifications.chat_topic is not None:
             cdk.CfnOutput(self, "ChatTopicArn", value=self.notifications.chat_topic.topic_arn)
 
+        self._same_region_rules()
         self._acknowledge_findings()
+
+    def _same_region_rules(self) -> None:
+        """Refuse the deploy before anything is created when a topic or secret named by ARN is in
+        another region than the stack (the stack's region is known only at deploy time)."""
+        by_region: dict[str, list[str]] = {}
+        for key, arn in self.config.same_region_arns:
+            by_region.setdefault(arn.split(":")[3], []).append(key)
+        for region, keys in sorted(by_region.items()):
+            cdk.CfnRule(
+                self,
+                f"SameRegion-{region}",
+                assertions=[
+                    cdk.CfnRuleAssertion(
+                        assert_=cdk.Fn.condition_equals(cdk.Aws.REGION, region),
+                        assert_description=(
+                            f"{', '.join(sorted(set(keys)))} in cdk.json name(s) an ARN in {region}, but this stack "
+                            f"deploys to another region: deploy it to {region}, or name resources of its region"
+                        ),
+                    )
+                ],
+            )
 
     def _acknowledge_findings(self) -> None:
         """The AWS Solutions findings this design accepts, each with its reason."""

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -74,3 +75,22 @@ def commands(path: Path = README) -> list[Command]:
 
 def in_section(section: str, path: Path = README) -> list[Command]:
     return [command for command in commands(path) if command.section == section]
+
+
+# --- samples of output in the README, taken from the rehearsal's own run ----------------------------
+UPDATE_SAMPLES = "UPDATE_README_SAMPLES"  # set to 1 to write the README's samples from this run
+
+
+def check_sample(name: str, block: str) -> None:
+    """The README's sample `name` (between `<!-- name:start -->` and `<!-- name:end -->`) is `block`,
+    or, with UPDATE_README_SAMPLES=1, becomes it."""
+    from scripts.readme_block import replaced, section
+
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = README.read_text(encoding="utf-8")
+    if os.environ.get(UPDATE_SAMPLES) == "1":
+        README.write_text(replaced(text, start=start, end=end, block=block), encoding="utf-8")
+        return
+    assert section(text, start=start, end=end) == block, (
+        f"README.md's {name} is stale: run `{UPDATE_SAMPLES}=1 .venv/bin/pytest tests/deploy` and commit it"
+    )

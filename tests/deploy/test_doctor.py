@@ -18,7 +18,6 @@ This module runs before test_rehearsal.py (file order) and leaves the stack as i
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -33,7 +32,6 @@ from queue_stats import doctor
 from queue_stats import names as n
 from queue_stats.doctor import FAIL, PASS
 from queue_stats.doctor_aws import StackReader, gather
-from scripts.readme_block import replaced, section
 from symbee_sim import vendor_example
 from tests.deploy import readme
 from tests.deploy.conftest import Rehearsal
@@ -49,9 +47,6 @@ from tests.infra.conftest import DEFAULT_STACK
 pytestmark = pytest.mark.slow
 
 CLI = PROJECT_ROOT / ".venv" / "bin" / "symbee-queue-stats"
-SAMPLE_START = "<!-- doctor-sample:start -->"
-SAMPLE_END = "<!-- doctor-sample:end -->"
-UPDATE_SAMPLE = "UPDATE_README_SAMPLES"  # set to 1 to write the README's sample from this run
 MARK_BY_STATUS = doctor.MARKS
 
 
@@ -203,14 +198,7 @@ def normalized(output: str) -> str:
 
 def test_the_readmes_sample_is_this_output(readme_run: subprocess.CompletedProcess[str]) -> None:
     # Given the README's sample of doctor's output; Then it is what the README's command printed here
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    block = "\n".join(("```text", normalized(readme_run.stdout), "```"))
-    if os.environ.get(UPDATE_SAMPLE) == "1":
-        (PROJECT_ROOT / "README.md").write_text(replaced(text, start=SAMPLE_START, end=SAMPLE_END, block=block))
-        return
-    assert section(text, start=SAMPLE_START, end=SAMPLE_END) == block, (
-        f"README.md's doctor sample is stale: run `{UPDATE_SAMPLE}=1 .venv/bin/pytest tests/deploy/test_doctor.py`"
-    )
+    readme.check_sample("doctor-sample", "\n".join(("```text", normalized(readme_run.stdout), "```")))
 
 
 def test_json_holds_the_same_checks(rehearsal: Rehearsal, deployed: Deployed) -> None:

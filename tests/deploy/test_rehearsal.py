@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -414,6 +415,7 @@ def test_the_readmes_fire_drill_reaches_the_deployed_channels(
 ) -> None:
     # Given the deployed stack, a poll's numbers and an inbox on the email topic
     inbox.subjects()  # what earlier tests left
+    outputs = []
     for command in drill_commands():
         # When the README's drill runs as written, in an operator's shell pointed at the emulator
         result = subprocess.run(
@@ -429,6 +431,14 @@ def test_the_readmes_fire_drill_reaches_the_deployed_channels(
         assert result.returncode == 0, f"{command}:\n{result.stdout}\n{result.stderr}"
         assert "email" in result.stdout
         assert "numbers: read from CloudWatch" in result.stdout
+        outputs.append((command, result.stdout))
+    # And the README's sample is the first drill's own output (ids and times as they vary, fixed)
+    command, stdout = outputs[0]
+    shown = re.sub(r"message id [0-9a-f-]{8,}", "message id 5f0c...", stdout.rstrip("\n"))
+    shown = re.sub(r"\b\d\d:\d\d UTC\b", "19:55 UTC", shown)
+    # CloudFormation names a topic <stack>-<logical id>-<random suffix>
+    shown = re.sub(r"(:sns:[^:\s]+:\d{12}:\S+?)-[A-Z0-9]{10,13}\b", r"\1-EXAMPLE12345", shown)
+    readme.check_sample("drill-sample", "\n".join(("```console", f"$ {command.text}", shown, "```")))
     # And the inbox holds the TEST ALARM, then the TEST OK that resolves it
     assert inbox.subjects() == [
         "[TEST] ALARM: prod / Customer Care Inbound: Oldest item too old",

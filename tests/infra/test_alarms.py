@@ -214,8 +214,8 @@ def test_the_longest_description_fits_cloudwatchs_limit(runbook: str | None) -> 
     # Given the longest names and values the configuration accepts
     longest = {
         "companyCode": "c" * 128,
-        "environment": "e" * 128,
-        "stackName": "S" * 100,
+        "environment": "e" * 126,  # with the shortest stackName, the longest stack name (128)
+        "stackName": "S",
         "alarms": {"unattendedItems": {"threshold": 123456.789, "minutes": 180}},
         **({"runbookUrl": runbook} if runbook else {}),
     }

@@ -76,7 +76,12 @@ def test_secret_arn_and_its_key_are_the_only_secret_permissions(custom_synth: Sy
         "Effect": "Allow",
         "Action": "kms:Decrypt",
         "Resource": KEY_ARN,
-        "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-2.amazonaws.com"}},
+        # The partition's domain (amazonaws.com, amazonaws.com.cn) as CloudFormation resolves it
+        "Condition": {
+            "StringEquals": {
+                "kms:ViaService": {"Fn::Join": ["", ["secretsmanager.eu-west-2.", {"Ref": "AWS::URLSuffix"}]]}
+            }
+        },
     }
     assert statements["PublishQueueMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Acme/Symbee"}}
 

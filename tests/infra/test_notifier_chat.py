@@ -5,6 +5,7 @@ default AdministratorAccess), with a role that can do no more, logging errors on
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from tests.deploy.resources import Resolver
@@ -47,7 +48,8 @@ def test_the_teams_channel_likewise_with_its_id_encoded(custom_synth: Synth) -> 
     assert (teams["TeamId"], teams["TeamsTenantId"]) == (TEAM, TENANT)
     # Teams shows 19:...@thread.tacv2; CloudFormation takes ':' and '@' encoded
     assert teams["TeamsChannelId"] == "19%3Aa1b2c3d4e5f6%40thread.tacv2"
-    assert teams["ConfigurationName"] == f"{PROD}-teams1"
+    digest = hashlib.sha256(f"{TEAM}/{teams['TeamsChannelId']}".encode()).hexdigest()[:10]
+    assert teams["ConfigurationName"] == f"{PROD}-teams-{digest}"
     assert teams["SnsTopicArns"] == [chat_topic(custom_synth)]
     assert teams["GuardrailPolicies"] == [{"Ref": guardrail_id}]
     assert (teams["LoggingLevel"], teams["UserRoleRequired"]) == ("ERROR", False)

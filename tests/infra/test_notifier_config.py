@@ -65,12 +65,46 @@ def test_configuration_and_rule_names_start_with_the_stacks() -> None:
     config = env(
         slackChannels=[SLACK, {**SLACK, "channelId": "C999", "name": "ops"}], teamsChannels=[TEAMS], muteRules=[RULE]
     )
-    assert [config.chat_configuration_name(c, i) for i, c in enumerate(config.slack_channels)] == [
+    assert [config.chat_configuration_name(c) for c in config.slack_channels] == [
         "SymbeeQueueStats-prod-C0456EFGH",
         "SymbeeQueueStats-prod-ops",
     ]
-    assert config.chat_configuration_name(config.teams_channels[0], 0) == "SymbeeQueueStats-prod-teams1"
+    (teams,) = config.teams_channels
+    assert config.chat_configuration_name(teams) == f"SymbeeQueueStats-prod-teams-{teams.digest}"
     assert config.mute_rule_name(config.mute_rules[0]) == "SymbeeQueueStats-prod-nights"
+
+
+def test_a_teams_channels_default_name_follows_the_channel_not_its_place() -> None:
+    # Given two Teams channels, then the first one removed
+    other = {**TEAMS, "channelId": "19:d4e5f6@thread.tacv2"}
+    before = env(teamsChannels=[TEAMS, other])
+    after = env(teamsChannels=[other])
+    # Then the remaining channel keeps its configuration's name (a rename would replace it, and the
+    # replacement would be created while the old one still holds the name)
+    assert before.chat_configuration_name(before.teams_channels[1]) == after.chat_configuration_name(
+        after.teams_channels[0]
+    )
+
+
+def test_one_channel_twice_in_an_environment_is_refused() -> None:
+    with pytest.raises(ConfigError) as error:
+        env(slackChannels=[SLACK, {**SLACK, "name": "again"}])
+    assert error.value.key == "slackChannels[1]"
+    assert "same channel as slackChannels[0]" in str(error.value)
+
+
+def test_a_top_level_channel_shared_by_two_environments_is_refused() -> None:
+    # Given slackChannels at the top level, which every environment inherits
+    context = {
+        "companyCode": "abc-gadgets",
+        "slackChannels": [SLACK],
+        "environments": [{"environment": "prod"}, {"environment": "uat"}],
+    }
+    # Then the second environment's copy is refused: one configuration per channel and account
+    with pytest.raises(ConfigError) as error:
+        load_config(context.get)
+    assert error.value.key == "environments[1].slackChannels[0]"
+    assert "one configuration per channel and account" in str(error.value)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +202,7 @@ def many_overrides() -> dict[str, Any]:
         ({"muteRules": [RULE, RULE]}, "muteRules[1].name", "names two rules"),
         ({"muteRules": [{**RULE, "name": "night shift"}]}, "muteRules[0].name", "letters, digits"),
         (
-            {"muteRules": [{**RULE, "name": "n" * 128}], "stackName": "S" * 100, "environment": "e" * 30},
+            {"muteRules": [{**RULE, "name": "n" * 128}], "stackName": "S" * 96, "environment": "e" * 30},
             "muteRules[0].name",
             "longer than 255",
         ),
