@@ -193,7 +193,7 @@ def test_headers_dribbling_past_the_deadline_are_cut_off(
         ApiError,
         "Symbee API was still answering at the deadline (",  # about 2 s: a cold start spends some of it
         " s); the connection was cut",
-        within=3.5,
+        within=5,  # the 2 s budget plus room for a loaded machine; the dribble itself would last 200 s
     )
 
 
@@ -258,7 +258,8 @@ def test_a_redirect_to_an_unparseable_location_fails_clearly(
 ) -> None:
     simulator.add_fault(Fault("redirect", status=302, location="http://[not-a-host/queue"))
     outcome = invoke()
-    assert_failed(outcome, aws, ApiError, "redirected (HTTP 302) to an unreadable location; not followed", within=3)
+    # `within` only bounds a cold start on a loaded machine: the refusal itself is immediate
+    assert_failed(outcome, aws, ApiError, "redirected (HTTP 302) to an unreadable location; not followed", within=5)
 
 
 SLASHED_KEY = "sim/key+with/slashes=0123"
