@@ -21,7 +21,6 @@ from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, fi
 from infra import config_alarms as alarms_part
 from infra import config_notify as notify_part
 from infra import config_values as values
-from infra import promql, queries
 from infra.config_alarms import (
     DEFAULT_ALARMS,
     HEALTH_ALARM_KINDS,
@@ -280,44 +279,8 @@ class EnvironmentConfig(Model):
                 f"with stackName it makes the stack name {self.stack_name[:40]!r}... of {len(self.stack_name)} "
                 f"characters, over CloudFormation's {MAX_STACK_NAME_LENGTH}: shorten stackName or environment",
             )
-        for override in self.queue_overrides:
-            for kind in override.alarms:
-                name = self.alarm_names(kind, override.queue_id)[-1]
-                if len(name) > alarms_part.MAX_ALARM_NAME_LENGTH:
-                    raise located(
-                        ("queueOverrides", override.queue_id),
-                        f"the alarm name {name!r} would be longer than "
-                        f"{alarms_part.MAX_ALARM_NAME_LENGTH} characters; use a shorter stackName",
-                    )
-        for kind in QUEUE_ALARM_KINDS:
-            excluded = self.overridden_queue_ids(kind)
-            # The metric and function names are short; the longest ones stand in for any alarm.
-            query = queries.queue_alarm_query(
-                namespace=self.metrics_namespace,
-                environment=self.environment,
-                metric=names.METRIC_ITEMS_BEING_DELIVERED,
-                function="MAX",
-                exclude_queues=excluded,
-            )
-            if len(query) > queries.MAX_EXPRESSION_LENGTH:
-                raise located(
-                    ("queueOverrides",),
-                    f"{len(excluded)} queues override '{kind}': the fleet alarm's query, which excludes them, "
-                    f"would exceed {queries.MAX_EXPRESSION_LENGTH} characters; override fewer queues",
-                )
-            # The longest PromQL condition (items, agents and open state), for the same exclusions.
-            longest = promql.unattended_query(
-                promql.Source(self.environment, self.poll_rate_minutes),
-                threshold=self.alarms[kind].threshold,
-                exclude_queues=excluded,
-            )
-            if self.metrics_backend != names.BACKEND_CLOUDWATCH and len(longest) > promql.MAX_QUERY_LENGTH:
-                raise located(
-                    ("queueOverrides",),
-                    f"{len(excluded)} queues override '{kind}': the PromQL fleet alarm's query, which excludes "
-                    f"them, would exceed {promql.MAX_QUERY_LENGTH:,} characters; override fewer queues",
-                )
-        self._check_notifications()
+        alarms_part.check_limits(self)
+        notify_part.check(self)
         size = {
             (name, key): len(name.encode()) + len(value.encode())
             for name, key, value in self._variables(_REGION_PLACEHOLDER)
@@ -333,63 +296,6 @@ class EnvironmentConfig(Model):
             )
         return self
 
-    def _check_notifications(self) -> None:
-        """Names built from the stack's, and mute rules that mute alarms the stack creates."""
-        chat_names: dict[str, tuple[str | int, ...]] = {}
-        configured: tuple[tuple[str, tuple[SlackChannel | TeamsChannel, ...]], ...] = (
-            ("slackChannels", self.slack_channels),
-            ("teamsChannels", self.teams_channels),
-        )
-        for key, channels in configured:
-            for index, channel in enumerate(channels):
-                name = self.chat_configuration_name(channel)
-                if len(name) > notify_part.MAX_CHAT_CONFIGURATION_NAME:
-                    raise located(
-                        (key, index),
-                        f"its configuration name {name!r} would be longer than "
-                        f"{notify_part.MAX_CHAT_CONFIGURATION_NAME} characters; give a shorter name",
-                    )
-                if name in chat_names:
-                    raise located((key, index), f"gives the same configuration name ({name}) as another channel")
-                chat_names[name] = (key, index)
-        identities: dict[tuple[str, str], tuple[str, int]] = {}
-        for key, index, identity in self.chat_channel_keys:
-            if identity in identities:
-                first_key, first = identities[identity]
-                raise located(
-                    (key, index),
-                    f"is the same channel as {first_key}[{first}]: Amazon Q Developer takes one configuration per "
-                    "channel and account",
-                )
-            identities[identity] = (key, index)
-        if self.chat_service_key_access and not chat_names:
-            raise located(("chatServiceKeyAccess",), "has no effect without slackChannels or teamsChannels")
-        seen: set[str] = set()
-        for index, rule in enumerate(self.mute_rules):
-            where = ("muteRules", index)
-            if rule.name in seen:
-                raise located((*where, "name"), f"{rule.name!r} names two rules")
-            seen.add(rule.name)
-            if len(self.mute_rule_name(rule)) > notify_part.MAX_MUTE_RULE_NAME:
-                raise located(
-                    (*where, "name"),
-                    f"the rule's name {self.mute_rule_name(rule)!r} would be longer than "
-                    f"{notify_part.MAX_MUTE_RULE_NAME} characters",
-                )
-            for position, selector in enumerate(rule.alarms):
-                if not self.muted_alarm_names(notify_part.selected(selector)):
-                    raise located(
-                        (*where, "alarms", position),
-                        f"{selector!r} names no alarm this stack creates (switched off, or its metric not published)",
-                    )
-            muted = self.muted_alarm_names(rule.kinds)
-            if len(muted) > notify_part.MAX_MUTED_ALARMS:
-                raise located(
-                    (*where, "alarms"),
-                    f"mutes {len(muted)} alarms, over the {notify_part.MAX_MUTED_ALARMS} one CloudWatch mute rule "
-                    "takes: split it into several rules by alarm key",
-                )
-
     def chat_configuration_name(self, channel: SlackChannel | TeamsChannel) -> str:
         """The Amazon Q Developer configuration's name: the stack's, then the channel's."""
         if isinstance(channel, SlackChannel):
@@ -404,21 +310,6 @@ class EnvironmentConfig(Model):
         if self.pager_duty is not None and self.pager_duty.routing_key_secret_id.startswith("arn:"):
             found.append(("pagerDuty.routingKeySecretId", self.pager_duty.routing_key_secret_id))
         return tuple(found)
-
-    @property
-    def chat_channel_keys(self) -> tuple[tuple[str, int, tuple[str, str]], ...]:
-        """(cdk.json key, index, the channel's identity) of every chat channel: Amazon Q Developer
-        takes one configuration per channel and account."""
-        return (
-            *(
-                ("slackChannels", i, ("slack", f"{c.workspace_id}/{c.channel_id}"))
-                for i, c in enumerate(self.slack_channels)
-            ),
-            *(
-                ("teamsChannels", i, ("teams", f"{c.team_id}/{c.channel_id}"))
-                for i, c in enumerate(self.teams_channels)
-            ),
-        )
 
     def mute_rule_name(self, rule: MuteRule) -> str:
         """The mute rule's name in CloudWatch, unique per account and region: the stack's, then the rule's."""
@@ -557,7 +448,7 @@ class AppConfig(Model):
             seen[env.stack_name] = index
         channels: dict[tuple[str, str], int] = {}
         for index, env in enumerate(self.environments):
-            for key, position, identity in env.chat_channel_keys:
+            for key, position, identity in notify_part.channel_identities(env):
                 if identity in channels:
                     raise located(
                         ("environments", index, key, position),

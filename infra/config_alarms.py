@@ -10,13 +10,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationInfo, create_model
 
+from infra import promql, queries
 from infra.config_types import Bool, Check, Loc, Model, Number, ReadOnly, Whole, between, located
 from infra.config_values import QueueId
 from queue_stats import alarm_catalog, names
+
+if TYPE_CHECKING:
+    from infra.config import EnvironmentConfig
 
 
 class AlarmKind(StrEnum):
@@ -248,3 +252,45 @@ def resolve_overrides(raw: Any, info: ValidationInfo) -> tuple[QueueOverride, ..
             raise located((queue_id,), "names no alarm to override", {})
         overrides.append(QueueOverride(queue_id=queue_id, alarms=MappingProxyType(alarms)))
     return tuple(overrides)
+
+
+def check_limits(env: EnvironmentConfig) -> None:
+    """Alarm names within CloudWatch's length, and every fleet query, which excludes the overridden
+    queues, within its language's limit (Metrics Insights; PromQL with the otel backends)."""
+    for override in env.queue_overrides:
+        for kind in override.alarms:
+            name = env.alarm_names(kind, override.queue_id)[-1]
+            if len(name) > MAX_ALARM_NAME_LENGTH:
+                raise located(
+                    ("queueOverrides", override.queue_id),
+                    f"the alarm name {name!r} would be longer than "
+                    f"{MAX_ALARM_NAME_LENGTH} characters; use a shorter stackName",
+                )
+    for kind in QUEUE_ALARM_KINDS:
+        excluded = env.overridden_queue_ids(kind)
+        # The metric and function names are short; the longest ones stand in for any alarm.
+        query = queries.queue_alarm_query(
+            namespace=env.metrics_namespace,
+            environment=env.environment,
+            metric=names.METRIC_ITEMS_BEING_DELIVERED,
+            function="MAX",
+            exclude_queues=excluded,
+        )
+        if len(query) > queries.MAX_EXPRESSION_LENGTH:
+            raise located(
+                ("queueOverrides",),
+                f"{len(excluded)} queues override '{kind}': the fleet alarm's query, which excludes them, "
+                f"would exceed {queries.MAX_EXPRESSION_LENGTH} characters; override fewer queues",
+            )
+        # The longest PromQL condition (items, agents and open state), for the same exclusions.
+        longest = promql.unattended_query(
+            promql.Source(env.environment, env.poll_rate_minutes),
+            threshold=env.alarms[kind].threshold,
+            exclude_queues=excluded,
+        )
+        if env.metrics_backend != names.BACKEND_CLOUDWATCH and len(longest) > promql.MAX_QUERY_LENGTH:
+            raise located(
+                ("queueOverrides",),
+                f"{len(excluded)} queues override '{kind}': the PromQL fleet alarm's query, which excludes "
+                f"them, would exceed {promql.MAX_QUERY_LENGTH:,} characters; override fewer queues",
+            )

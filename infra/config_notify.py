@@ -11,7 +11,7 @@ import hashlib
 import re
 import zoneinfo
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 from urllib.parse import quote
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -19,6 +19,9 @@ from pydantic import BeforeValidator, Field, model_validator
 from infra import config_values as values
 from infra.config_alarms import HEALTH_ALARM_KINDS, QUEUE_ALARM_KINDS, AlarmKind
 from infra.config_types import Check, Model, Text, Whole, as_list, between, located, matches, problem
+
+if TYPE_CHECKING:
+    from infra.config import EnvironmentConfig
 
 # The runbook link goes into every alarm description (CloudWatch takes at most 1,024 characters);
 # tests/infra/test_alarms.py shows the longest description fits with a link this long.
@@ -259,3 +262,73 @@ class MuteRule(Model):
 def objects(value: Any) -> list[Any]:
     """A list of objects as cdk.json holds it, or the JSON list `-c` delivers."""
     return as_list(value, comma_separated=False)
+
+
+def channel_identities(env: EnvironmentConfig) -> tuple[tuple[str, int, tuple[str, str]], ...]:
+    """(cdk.json key, index, the channel's identity) of every chat channel: Amazon Q Developer takes
+    one configuration per channel and account."""
+    return (
+        *(
+            ("slackChannels", i, ("slack", f"{c.workspace_id}/{c.channel_id}"))
+            for i, c in enumerate(env.slack_channels)
+        ),
+        *(("teamsChannels", i, ("teams", f"{c.team_id}/{c.channel_id}")) for i, c in enumerate(env.teams_channels)),
+    )
+
+
+def check(env: EnvironmentConfig) -> None:
+    """Names built from the stack's, one configuration per chat channel, and mute rules that mute
+    alarms the stack creates."""
+    chat_names: dict[str, tuple[str | int, ...]] = {}
+    configured: tuple[tuple[str, tuple[SlackChannel | TeamsChannel, ...]], ...] = (
+        ("slackChannels", env.slack_channels),
+        ("teamsChannels", env.teams_channels),
+    )
+    for key, channels in configured:
+        for index, channel in enumerate(channels):
+            name = env.chat_configuration_name(channel)
+            if len(name) > MAX_CHAT_CONFIGURATION_NAME:
+                raise located(
+                    (key, index),
+                    f"its configuration name {name!r} would be longer than "
+                    f"{MAX_CHAT_CONFIGURATION_NAME} characters; give a shorter name",
+                )
+            if name in chat_names:
+                raise located((key, index), f"gives the same configuration name ({name}) as another channel")
+            chat_names[name] = (key, index)
+    identities: dict[tuple[str, str], tuple[str, int]] = {}
+    for key, index, identity in channel_identities(env):
+        if identity in identities:
+            first_key, first = identities[identity]
+            raise located(
+                (key, index),
+                f"is the same channel as {first_key}[{first}]: Amazon Q Developer takes one configuration per "
+                "channel and account",
+            )
+        identities[identity] = (key, index)
+    if env.chat_service_key_access and not chat_names:
+        raise located(("chatServiceKeyAccess",), "has no effect without slackChannels or teamsChannels")
+    seen: set[str] = set()
+    for index, rule in enumerate(env.mute_rules):
+        where = ("muteRules", index)
+        if rule.name in seen:
+            raise located((*where, "name"), f"{rule.name!r} names two rules")
+        seen.add(rule.name)
+        if len(env.mute_rule_name(rule)) > MAX_MUTE_RULE_NAME:
+            raise located(
+                (*where, "name"),
+                f"the rule's name {env.mute_rule_name(rule)!r} would be longer than {MAX_MUTE_RULE_NAME} characters",
+            )
+        for position, selector in enumerate(rule.alarms):
+            if not env.muted_alarm_names(selected(selector)):
+                raise located(
+                    (*where, "alarms", position),
+                    f"{selector!r} names no alarm this stack creates (switched off, or its metric not published)",
+                )
+        muted = env.muted_alarm_names(rule.kinds)
+        if len(muted) > MAX_MUTED_ALARMS:
+            raise located(
+                (*where, "alarms"),
+                f"mutes {len(muted)} alarms, over the {MAX_MUTED_ALARMS} one CloudWatch mute rule "
+                "takes: split it into several rules by alarm key",
+            )
