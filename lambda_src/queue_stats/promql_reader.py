@@ -64,6 +64,10 @@ class PromQLError(Exception):
     """The query API could not be read, in words a person can act on (never a credential)."""
 
 
+class AnswerError(ValueError):
+    """An answer that is not the one our query asks for (not Prometheus's format, or not ours)."""
+
+
 # --- the queries (pure) ------------------------------------------------------------------------------
 def promql_string(value: str) -> str:
     """`value` as a double-quoted PromQL string: JSON's escapes are a subset of the Go escapes
@@ -121,14 +125,14 @@ def find_query(text: str, *, environment: str) -> str:
 # --- the answers (pure) ------------------------------------------------------------------------------
 def numbers_from_answer(answer: object) -> Numbers:
     """`Numbers` from a `query_range` answer of `range_query` (Prometheus's JSON format). A value
-    that is not a finite number is left out (no fake values); ValueError when the answer is not
+    that is not a finite number is left out (no fake values); AnswerError when the answer is not
     one of ours."""
     results = []
     for series in _result(answer, "matrix"):
         reading = series["metric"].get(READING_LABEL)
         values = series.get("values")
         if not isinstance(reading, str) or not isinstance(values, list):
-            raise ValueError("a series without its reading label or values")
+            raise AnswerError("a series without its reading label or values")
         pairs = [pair for pair in (_sample(value) for value in values) if pair is not None]
         # A step ends the minute it folds; GetMetricData names that minute by its start.
         results.append(
@@ -181,16 +185,16 @@ def error_of(body: bytes) -> str:
 
 def _result(answer: object, result_type: str) -> list[dict[str, Any]]:
     if not isinstance(answer, dict) or answer.get("status") != "success":
-        raise ValueError("not a successful Prometheus API answer")
+        raise AnswerError("not a successful Prometheus API answer")
     data = answer.get("data")
     if not isinstance(data, dict) or data.get("resultType") != result_type:
         given = data.get("resultType") if isinstance(data, dict) else None
-        raise ValueError(f"the result is a {given!r}, not a {result_type}")
+        raise AnswerError(f"the result is a {given!r}, not a {result_type}")
     result = data.get("result")
     if not isinstance(result, list) or not all(
         isinstance(series, dict) and isinstance(series.get("metric"), dict) for series in result
     ):
-        raise ValueError("the result is not a list of series")
+        raise AnswerError("the result is not a list of series")
     return result
 
 
@@ -260,7 +264,7 @@ class PromQLReader:
         except PromQLError as error:
             logger.warning("Could not read the queue's numbers with PromQL: %s", error)
             numbers = Numbers(unavailable=f"CloudWatch PromQL query failed: {error}")
-        except ValueError as error:
+        except AnswerError as error:
             logger.warning("Could not understand the PromQL answer: %s", error)
             numbers = Numbers(unavailable=f"CloudWatch PromQL answer not understood: {error}")
         own = readings.alarm_metric_query(alert, self._namespace)
@@ -275,7 +279,7 @@ class PromQLReader:
         answer = self.query(n.PROMQL_QUERY_PATH, {"query": find_query(text, environment=self._environment)})
         try:
             return queue_from_answer(answer, text)
-        except ValueError as error:
+        except AnswerError as error:
             raise PromQLError(f"the answer was not understood: {error}") from None
 
     def query(self, path: str, params: Mapping[str, str]) -> object:
