@@ -118,7 +118,8 @@ class FakePromQLApi:
             self._state.warnings = list(warnings or [])
 
     def fail_next(self, status: int, *, count: int = 1, message: str = "", retry_after: str | None = None) -> None:
-        """Answer the next `count` requests with `status` and Prometheus's error JSON."""
+        """Answer the next `count` requests with `status` and Prometheus's error JSON (AWS's
+        AccessDeniedException for 401 and 403)."""
         with self._state.lock:
             self._state.failures += [_Failure(status, message or f"injected {status}", retry_after, 0.0)] * count
 
@@ -179,6 +180,8 @@ class FakePromQLApi:
                 if failure.status == 0:
                     return 0, {}, {}, failure.seconds
                 extra = {"Retry-After": failure.retry_after} if failure.retry_after else {}
+                if failure.status in (401, 403):  # AWS's own refusal, before any engine
+                    return failure.status, {"__type": "AccessDeniedException", "message": failure.message}, extra, 0.0
                 kind = ERROR_TYPES.get(failure.status, "internal" if failure.status >= 500 else "bad_data")
                 return failure.status, _error(kind, failure.message), extra, 0.0
             results = self._state.results.get(path, [])
