@@ -45,6 +45,14 @@ MAXIMUM: Final = "Maximum"
 MINIMUM: Final = "Minimum"
 
 
+def reads_promql(metrics_backend: str) -> bool:
+    """Where a queue's numbers are read, decided here only (the notifier's runtime and the stack's
+    grant ask this). With `otel` the alarms are PromQL alarms over OTLP metrics, which GetMetricData
+    does not see: the PromQL query API serves, and contributors are labelled with the names as the
+    API gave them. With `both` the classic alarms act and the classic metrics exist: GetMetricData."""
+    return metrics_backend == n.BACKEND_OTEL
+
+
 @dataclass(frozen=True)
 class Wanted:
     """One series to read: a metric of the environment (and of the queue, when `per_queue`),

@@ -255,11 +255,10 @@ class NotifierSettings:
 
     @property
     def reads_promql(self) -> bool:
-        """Where the queue alarms and their numbers live, decided here only. With `otel` the alarms
-        are PromQL alarms over OTLP metrics, which GetMetricData does not see: numbers come from the
-        PromQL query API and contributors are labelled with the names as the API gave them. With
-        `both` the classic alarms act and the classic metrics exist, so GetMetricData serves."""
-        return self.metrics_backend == n.BACKEND_OTEL
+        """The numbers come from the PromQL query API, contributors are OTLP labels (`readings.reads_promql`)."""
+        from queue_stats.readings import reads_promql  # noqa: PLC0415 - the poller never needs it
+
+        return reads_promql(self.metrics_backend)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifierSettings:
