@@ -46,6 +46,7 @@ STEP: Final = f"{PERIOD_SECONDS // 60}m"  # each evaluation folds the minute it 
 # `notify-test --queue` looks a queue up among the series of this long, as ListMetrics does.
 FIND_WINDOW: Final = "3h"
 FORM: Final = "application/x-www-form-urlencoded"
+QUERY_FAILED: Final = "CloudWatch PromQL query failed"  # what a message shows when the numbers could not be read
 # As the classic reader's client: two attempts of at most 1 s to connect and 3 s to answer, all
 # within 8 s, so the channels keep the rest of the notifier's time (it reads with 13 s left).
 MAX_ATTEMPTS: Final = 2
@@ -263,7 +264,7 @@ class PromQLReader:
             numbers = numbers_from_answer(self.query(n.PROMQL_QUERY_RANGE_PATH, params))
         except PromQLError as error:
             logger.warning("Could not read the queue's numbers with PromQL: %s", error)
-            numbers = Numbers(unavailable=f"CloudWatch PromQL query failed: {error}")
+            numbers = Numbers(unavailable=f"{QUERY_FAILED}: {error}")
         except AnswerError as error:
             logger.warning("Could not understand the PromQL answer: %s", error)
             numbers = Numbers(unavailable=f"CloudWatch PromQL answer not understood: {error}")
