@@ -220,3 +220,13 @@ def test_a_failed_lookup_raises_for_the_drill_to_report(api: FakePromQLApi) -> N
     api.fail_next(403, message="User is not authorized to perform: cloudwatch:ListMetrics")
     with pytest.raises(PromQLError, match="HTTP 403: AccessDeniedException: User is not authorized"):
         reader(api).find_queue("Zürich Kundendienst")
+
+
+def test_an_error_answer_echoing_the_session_token_is_scrubbed(api: FakePromQLApi) -> None:
+    # Given an API whose refusal quotes the request's security token
+    api.fail_next(400, message=f"bad header X-Amz-Security-Token: {TOKEN}")
+    # When the reader reads / Then the reason keeps its words, not the token
+    numbers = reader(api).read(alert(), now=NOW)
+    assert numbers.unavailable == (
+        "CloudWatch PromQL query failed: HTTP 400: bad_data: bad header X-Amz-Security-Token: [redacted]"
+    )
