@@ -20,16 +20,13 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.exceptions import BotoCoreError
 
 from queue_stats import http, readings
 from queue_stats import names as n
@@ -37,6 +34,7 @@ from queue_stats.alerts import Alert, Queue
 from queue_stats.http import CUT_GRACE_SECONDS, new_session
 from queue_stats.readings import LOOKBACK_MINUTES, MAXIMUM, PERIOD_SECONDS, MetricDataClient, Numbers, Wanted
 from queue_stats.rules import otlp_label_value
+from queue_stats.signed_http import CredentialsSource, Refused, Retryable, post, scrub, signed_headers
 from queue_stats.watchdog import Watchdog
 
 logger = logging.getLogger(__name__)
@@ -57,8 +55,6 @@ MIN_ATTEMPT_SECONDS: Final = 0.5
 BACKOFF_SECONDS: Final = 0.25
 # 16 steps of about a dozen series are a few KB; a bigger answer is not one of ours.
 MAX_ANSWER_BYTES: Final = 1024 * 1024
-
-CredentialsSource = Callable[[], Any]  # returns botocore credentials (or None): boto3 Session.get_credentials
 
 
 class PromQLError(Exception):
@@ -223,13 +219,6 @@ def _unix(when: datetime) -> str:
 
 
 # --- the I/O edge --------------------------------------------------------------------------------------
-class _Retry(Exception):
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-
-
 class PromQLReader:
     """Reads the numbers from one PromQL query API (`endpoint` is its base URL); a failure becomes
     `Numbers(unavailable=...)`, never an exception."""
@@ -294,7 +283,9 @@ class PromQLReader:
                 break
             try:
                 answer = self._attempt(path, body, remaining)
-            except _Retry as retry:
+            except Refused as refused:
+                raise PromQLError(refused.reason) from None
+            except Retryable as retry:
                 reason = retry.reason
                 delay = retry.delay if retry.delay is not None else random.uniform(0, BACKOFF_SECONDS)  # noqa: S311
                 if attempt == MAX_ATTEMPTS:
@@ -311,82 +302,36 @@ class PromQLReader:
 
     def _attempt(self, path: str, body: bytes, remaining: float) -> object:
         url = f"{self.endpoint}{path}"
-        headers, secrets = self._signed_headers(url, body)
+        headers, secrets = signed_headers(self._credentials, url=url, body=body, content_type=FORM, region=self.region)
         # The timeouts bound each wait; the watchdog the whole answer (a server could trickle it).
         budget = min(remaining, CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS)
+        timeouts = (min(CONNECT_TIMEOUT_SECONDS, budget), min(READ_TIMEOUT_SECONDS, budget))
         with Watchdog(budget + CUT_GRACE_SECONDS) as watchdog:
             try:
-                status, retry_after, data = self._exchange(url, body, headers, budget)
-            except _Retry:
+                status, answer_headers, data = post(
+                    self._session, url, body=body, headers=headers, timeouts=timeouts, max_bytes=MAX_ANSWER_BYTES + 1
+                )
+            except Retryable:
                 if not watchdog.fired:
                     raise
-            if watchdog.fired:
-                raise _Retry(f"{self._host} was still answering after {budget:.1f} s; the connection was cut")
+            if watchdog.fired or data is None:
+                raise Retryable(f"the answer from {self._host} was cut off after {budget:.1f} s at the most")
         if 200 <= status < 300:
             if len(data) > MAX_ANSWER_BYTES:
-                raise PromQLError(f"{self._host} answered more than {MAX_ANSWER_BYTES // 1024} KB; not read")
+                raise Refused(f"{self._host} answered more than {MAX_ANSWER_BYTES // 1024} KB; not read")
             try:
                 return json.loads(data)
             except ValueError:
-                raise PromQLError(f"{self._host} answered HTTP {status} with a body that is not JSON") from None
-        said = _scrub(error_of(data[:2048]), secrets)[:300]
+                raise Refused(f"{self._host} answered HTTP {status} with a body that is not JSON") from None
+        said = scrub(error_of(data[:2048]), secrets)[:300]
         detail = f"HTTP {status}: {said}" if said else f"HTTP {status}"
         if status == 429 or status >= 500:
-            raise _Retry(detail, http.retry_after(retry_after))
+            raise Retryable(detail, http.retry_after(answer_headers.get("Retry-After")))
         if status in (401, 403):
-            raise PromQLError(
+            raise Refused(
                 f"{detail}; the function's role needs cloudwatch:GetMetricData and cloudwatch:ListMetrics "
                 f"(what the PromQL query API asks), and AWS_REGION ({self.region}) must be the metrics' region"
             )
         if 300 <= status < 400:
-            raise PromQLError(f"{self._host} redirected (HTTP {status}); not followed, a signed request stays put")
-        raise PromQLError(detail)
-
-    def _signed_headers(self, url: str, body: bytes) -> tuple[dict[str, str], tuple[str, ...]]:
-        """SigV4 headers for this body, signed now with the current credentials (they rotate)."""
-        try:
-            source = self._credentials()
-            frozen = source.get_frozen_credentials() if source is not None else None
-        except BotoCoreError as error:
-            raise PromQLError(f"could not get AWS credentials to sign the query: {error}") from None
-        if frozen is None:
-            raise PromQLError("no AWS credentials to sign the query with (the function's role provides them)")
-        request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": FORM})
-        SigV4Auth(frozen, n.OTLP_SIGNING_SERVICE, self.region).add_auth(request)
-        return dict(request.headers.items()), tuple(s for s in (frozen.secret_key, frozen.token) if s)
-
-    def _exchange(self, url: str, body: bytes, headers: dict[str, str], budget: float) -> tuple[int, str | None, bytes]:
-        """(status, Retry-After, the body up to one byte past the limit)."""
-        try:
-            response = self._session.post(
-                url,
-                data=body,
-                headers=headers,
-                timeout=(min(CONNECT_TIMEOUT_SECONDS, budget), min(READ_TIMEOUT_SECONDS, budget)),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.exceptions.SSLError as error:
-            # A certificate that does not verify will not verify on a retry either.
-            raise PromQLError(f"TLS verification failed for {self._host}: {http.error_reason(error)}") from None
-        except requests.exceptions.Timeout:
-            raise _Retry(f"timed out waiting for {self._host}") from None
-        except requests.exceptions.ConnectionError as error:
-            raise _Retry(f"could not reach {self._host}: {http.error_reason(error)}") from None
-        except requests.exceptions.RequestException as error:
-            raise PromQLError(f"the query failed: {http.error_reason(error)}") from None
-        with response:
-            try:
-                data = response.raw.read(MAX_ANSWER_BYTES + 1, decode_content=True) or b""
-            except requests.exceptions.RequestException as error:
-                raise _Retry(f"the answer from {self._host} was cut off: {http.error_reason(error)}") from None
-            except Exception as error:  # urllib3's read errors (a reset, a timeout mid-body)
-                raise _Retry(f"the answer from {self._host} was cut off: {type(error).__name__}") from None
-            return response.status_code, response.headers.get("Retry-After"), data
-
-
-def _scrub(text: str, secrets: Sequence[str]) -> str:
-    """An error body could echo the request: keep the signing secrets out of the reason."""
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return text
+            raise Refused(f"{self._host} redirected (HTTP {status}); not followed, a signed request stays put")
+        raise Refused(detail)

@@ -170,7 +170,8 @@ def test_no_credentials_means_no_query(api: FakePromQLApi) -> None:
     )
     numbers = blind.read(alert(), now=NOW)
     assert numbers.unavailable == (
-        "CloudWatch PromQL query failed: no AWS credentials to sign the query with (the function's role provides them)"
+        "CloudWatch PromQL query failed: no AWS credentials to sign the request with (the function's role "
+        "provides them)"
     )
     assert api.received == []
 
