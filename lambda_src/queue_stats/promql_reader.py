@@ -314,8 +314,10 @@ class PromQLReader:
             except Retryable:
                 if not watchdog.fired:
                     raise
-            if watchdog.fired or data is None:
-                raise Retryable(f"the answer from {self._host} was cut off after {budget:.1f} s at the most")
+            if watchdog.fired:
+                raise Retryable(f"{self._host} was still answering after {budget:.1f} s; the connection was cut")
+        if data is None:
+            raise Retryable(f"the answer from {self._host} was cut off")
         if 200 <= status < 300:
             if len(data) > MAX_ANSWER_BYTES:
                 raise Refused(f"{self._host} answered more than {MAX_ANSWER_BYTES // 1024} KB; not read")
