@@ -4,9 +4,13 @@ queue's numbers (signatures checked with moto's credentials), and the fake Pager
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +21,7 @@ from queue_stats.promql_reader import READING_LABEL, range_query
 from queue_stats.readings import QUEUE_METRICS
 from symbee_sim.local_aws import MotoServer
 from symbee_sim.pagerduty import FakePagerDuty
-from symbee_sim.promql_api import QUERY_RANGE, FakePromQLApi
+from symbee_sim.promql_api import QUERY, QUERY_RANGE, FakePromQLApi
 from tests.fixtures import QUEUE_NUMBERS, event
 from tests.notify_support import (
     NotifyWorld,
@@ -177,3 +181,29 @@ def test_with_both_backends_the_numbers_come_from_getmetricdata(
     assert subject == "ALARM: prod / Zurich Kundendienst: Oldest item too old"
     assert re.search(r"Waiting:\s+5\n", body)
     assert api.received == []
+
+
+@pytest.mark.slow
+def test_the_fire_drill_finds_the_queue_and_its_numbers_over_promql(world: NotifyWorld, api: FakePromQLApi) -> None:
+    # Given the API knowing the queue (the lookup) and holding its numbers
+    api.set_result(QUERY, [{"metric": {"QueueId": QUEUE_ID, "QueueName": QUEUE_NAME}, "value": [0, "1"]}])
+    holds(api)
+    # When the operator runs the drill naming the queue as people write it
+    script = str(Path(sys.executable).with_name("symbee-queue-stats"))
+    done = subprocess.run(
+        [script, "notify-test", "--queue", QUEUE_NAME],
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # Then the test names the queue found, with its numbers read over PromQL
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"TEST ALARM for {QUEUE_NAME} (prod), alarm {OLDEST}:"
+    assert lines[4].startswith("numbers: read from CloudWatch (as of ")
+    assert [r.path for r in api.received] == [QUERY, QUERY_RANGE]
+    (mail,) = world.email.messages()
+    assert re.search(r"Waiting:\s+5\n", mail["Message"])
+    assert f"Queue id:    {QUEUE_ID}" in mail["Message"]
