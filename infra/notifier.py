@@ -30,6 +30,7 @@ from infra.functions import (
     secret_arn,
 )
 from queue_stats import names
+from queue_stats.readings import reads_promql
 
 # The runtime reads the queue's numbers only with 13 s left and retries each channel within the
 # time it has; 30 s leaves room for both with a slow channel.
@@ -186,6 +187,10 @@ class Notifier(Construct):
             names.ENV_RUNBOOK_URL: config.runbook_url,
             names.ENV_SKIP_IDLE_QUEUES: "true" if config.skip_idle_queues else None,
             names.ENV_NOTIFY_ON_OK: None if config.notify_on_ok else "false",
+            # Where the queue's numbers are: with `otel`, read over PromQL (CloudWatch's own host).
+            names.ENV_METRICS_BACKEND: None
+            if config.metrics_backend == names.DEFAULT_METRICS_BACKEND
+            else config.metrics_backend,
         }
         return {name: value for name, value in variables.items() if value is not None}
 
@@ -193,7 +198,8 @@ class Notifier(Construct):
         self, stack: cdk.Stack, email_topic: sns.ITopic, chat_topic: sns.ITopic | None, topic_key: kms.IKey
     ) -> iam.Role:
         """Least privilege: its own logs, the two topics (and their key, through SNS), reading
-        metrics, and the routing key's one secret."""
+        metrics (with `otel` over PromQL, which also asks for ListMetrics), and the routing key's
+        one secret."""
         config = self._config
         role = execution_role(
             self,
@@ -214,8 +220,10 @@ class Notifier(Construct):
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="ReadQueueNumbers",
-                # GetMetricData has no resource-level permissions.
-                actions=["cloudwatch:GetMetricData"],
+                # Neither has resource-level permissions. The PromQL query API asks for both (AWS's
+                # QueryMetrics page); GetMetricData alone reads classic metrics.
+                actions=["cloudwatch:GetMetricData"]
+                + (["cloudwatch:ListMetrics"] if reads_promql(config.metrics_backend) else []),
                 resources=["*"],
             )
         )

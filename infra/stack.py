@@ -20,6 +20,7 @@ from infra.notifications import AlarmNotifications, ChatChannels
 from infra.notifier import Notifier
 from infra.poller import TIMEOUT, Poller, publishes_otlp
 from queue_stats import names
+from queue_stats.readings import reads_promql
 
 PROJECT_TAG: Final = names.PRODUCT
 NAG_PACK: Final = "AwsSolutions"  # acknowledgement ids are "<pack>::<rule>[<finding>]"
@@ -161,7 +162,14 @@ class QueueStatsStack(cdk.Stack):
             self.notifier.role.node.find_child("DefaultPolicy"),
             "AwsSolutions-IAM5[Resource::*]",
             "cloudwatch:GetMetricData supports no resource-level permissions; the notifier reads one queue's "
-            "numbers per alarm transition and can write nothing with it.",
+            "numbers per alarm transition and can write nothing with it."
+            + (
+                " With metricsBackend otel it reads them over CloudWatch's PromQL query API, which AWS documents "
+                "as needing cloudwatch:GetMetricData and cloudwatch:ListMetrics; ListMetrics has no resource-level "
+                "permissions either and only lists metric names and labels."
+                if reads_promql(self.config.metrics_backend)
+                else ""
+            ),
         )
         _acknowledge(
             self.notifier.dead_letters,

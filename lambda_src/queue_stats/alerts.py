@@ -1,10 +1,12 @@
 """One EventBridge alarm event -> one typed `Alert`, or `Ignored` saying why. Pure.
 
 CloudWatch sends `CloudWatch Alarm Contributor State Change` for each queue of a per-queue
-(Metrics Insights) alarm and `CloudWatch Alarm State Change` for alarm-level changes. The queue is
-only in the contributor's attributes; the threshold and window only in the reason text (and, for
-single-metric alarms, `reasonData`). Nothing in an event is trusted to be there: what is missing
-or malformed is listed in `Alert.problems`, and the alert keeps everything that could be read.
+(Metrics Insights or PromQL) alarm and `CloudWatch Alarm State Change` for alarm-level changes. The
+queue is only in the contributor's attributes; the threshold and window only in the reason text
+(and, for single-metric alarms, `reasonData`). A PromQL health alarm's one series is a contributor
+too (labelled `Environment`, or nothing at all): it is notified as the health alarm it is. Nothing
+in an event is trusted to be there: what is missing or malformed is listed in `Alert.problems`, and
+the alert keeps everything that could be read.
 """
 
 from __future__ import annotations
@@ -53,18 +55,20 @@ class Ignored:
 
 @dataclass(frozen=True)
 class Queue:
-    """The contributor: its dimension values exactly as published, and the name as people write it."""
+    """The contributor: its dimension values (or OTLP labels) exactly as published, and the name as
+    people write it."""
 
     queue_id: str
-    queue_name: str  # the QueueName dimension value (ASCII, escaped)
+    queue_name: str  # the QueueName dimension value (ASCII, escaped) or OTLP label (as the API wrote it)
+    escaped: bool = True  # False: OTLP labels, never escaped, so shown as they are
 
     @property
     def display_name(self) -> str:
-        return unescape(self.queue_name)
+        return unescape(self.queue_name) if self.escaped else self.queue_name
 
     @property
     def display_id(self) -> str:
-        return unescape(self.queue_id)
+        return unescape(self.queue_id) if self.escaped else self.queue_id
 
 
 @dataclass(frozen=True)
@@ -118,19 +122,23 @@ class Alert:
     mute: Mute | None = None
     problems: tuple[str, ...] = ()  # what the event lacked or got wrong
     test: bool = False  # a fire drill (`notify-test`), never a real transition
+    # The numbers show the queue left out of the latest successful poll: for a PromQL contributor,
+    # whose OK reason does not tell a vanished series from a recovered one (see notify_runtime).
+    absent: bool = False
 
     @property
     def no_data(self) -> bool:
         """An OK because the queue's series vanished from the query: it stopped reporting."""
-        return self.state == OK and NO_DATA_REASON in self.reason.lower()
+        return self.state == OK and (self.absent or NO_DATA_REASON in self.reason.lower())
 
     @property
     def title(self) -> str:
         return self.kind.title if self.kind else UNKNOWN_ALARM
 
 
-def parse_event(event: object) -> Alert | Ignored:
-    """The alert an EventBridge event describes; never raises."""
+def parse_event(event: object, *, escaped_labels: bool = True) -> Alert | Ignored:
+    """The alert an EventBridge event describes; never raises. `escaped_labels` False: a queue
+    contributor's attributes are OTLP labels (PromQL alarms), the names as the API gave them."""
     if not isinstance(event, dict):
         return Ignored(f"the event is a {type(event).__name__}, not a JSON object")
     source = event.get("source")
@@ -177,8 +185,12 @@ def parse_event(event: object) -> Alert | Ignored:
 
     queue: Queue | None = None
     contributor_id: str | None = None
-    if detail_type == n.DETAIL_TYPE_CONTRIBUTOR_STATE_CHANGE:
-        queue, contributor_id, queue_problems = _contributor(detail.get("alarmContributor"))
+    if detail_type == n.DETAIL_TYPE_CONTRIBUTOR_STATE_CHANGE and kind is not None and not kind.per_queue:
+        # A PromQL health alarm's series (`Environment`, or none for absent_over_time) is the
+        # alarm's own state: one incident per alarm, whatever its attributes.
+        contributor_id = _text(_object(detail.get("alarmContributor")).get("id")) or None
+    elif detail_type == n.DETAIL_TYPE_CONTRIBUTOR_STATE_CHANGE:
+        queue, contributor_id, queue_problems = _contributor(detail.get("alarmContributor"), escaped=escaped_labels)
         problems += queue_problems
     elif kind is not None and kind.per_queue:
         # Each queue's own contributor event carries this transition; the alarm-level summary
@@ -223,7 +235,7 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub(replace, text)
 
 
-def _contributor(raw: object) -> tuple[Queue | None, str | None, list[str]]:
+def _contributor(raw: object, *, escaped: bool) -> tuple[Queue | None, str | None, list[str]]:
     if not isinstance(raw, dict):
         return None, None, ["detail.alarmContributor is missing: the queue is unknown, notified at alarm level"]
     contributor_id = _text(raw.get("id")) or None
@@ -240,7 +252,7 @@ def _contributor(raw: object) -> tuple[Queue | None, str | None, list[str]]:
         problems.append("the contributor has no QueueId attribute; its QueueName stands in for it")
     if not queue_name:
         problems.append("the contributor has no QueueName attribute; its QueueId stands in for it")
-    return Queue(queue_id or queue_name, queue_name or queue_id), contributor_id, problems
+    return Queue(queue_id or queue_name, queue_name or queue_id, escaped), contributor_id, problems
 
 
 def _condition(

@@ -266,6 +266,17 @@ PRICES: Final = {
             _CLOUDWATCH,
             "not published where we could read it",
         ),
+        # AWS documents PromQL queries through the API as charged per million samples scanned
+        # (console queries free); the figure is not published where we could read it.
+        Price(
+            "promql_query",
+            "CloudWatch PromQL API queries",
+            "samples scanned",
+            None,
+            _CLOUDWATCH,
+            "charged per million samples scanned; the price is not published where we could read it",
+            per=1_000_000,
+        ),
     )
 }
 
@@ -299,6 +310,10 @@ NOTIFIER_SECONDS: Final = 1.0
 # One GetMetricData of a queue transition: the queue's 7 numbers, PollSucceeded's minimum and
 # maximum and QueuesIdle (tests/unit/test_cost.py counts the notifier's own queries).
 NOTIFIER_METRICS_READ: Final = 10
+# With `otel` the same series over PromQL: each minute of the lookback and the minute under way
+# scans each series' samples of that minute, one a poll (a failed poll's 0 adds one). How
+# CloudWatch counts "samples scanned" is not documented; this is the count PromQL's engine reads.
+NOTIFIER_PROMQL_MINUTES: Final = 16  # readings.LOOKBACK_MINUTES + 1 (tests/unit/test_cost.py)
 NOTIFIER_PUBLISHES: Final = 2  # the email topic and the chat topic
 NOTIFIER_LOG_BYTES: Final = 1_500
 NOTIFIER_ALARMS: Final = 2  # its errors and its dead letters, standard alarms on one metric each
@@ -576,13 +591,27 @@ def estimate(setup: Setup, scenario: Scenario) -> Estimate:
         "lambda_arm_gb_seconds",
         f"{NOTIFIER_MEMORY_MB} MB × {NOTIFIER_SECONDS:g} s a transition",
     )
-    add(
-        "notifier: GetMetricData",
-        transitions * NOTIFIER_METRICS_READ,
-        "metrics requested",
-        "get_metric_data",
-        f"{NOTIFIER_METRICS_READ} metrics a transition",
-    )
+    if setup.backend == n.BACKEND_OTEL:
+        samples = NOTIFIER_PROMQL_MINUTES * NOTIFIER_METRICS_READ / setup.poll_rate_minutes
+        price = PRICES["promql_query"]
+        lines.append(
+            Line(
+                "notifier: PromQL queries",
+                transitions * samples,
+                "samples scanned",
+                price,
+                price.cost(transitions * samples),
+                f"about {samples:,.0f} samples a transition",
+            )
+        )
+    else:
+        add(
+            "notifier: GetMetricData",
+            transitions * NOTIFIER_METRICS_READ,
+            "metrics requested",
+            "get_metric_data",
+            f"{NOTIFIER_METRICS_READ} metrics a transition",
+        )
     add("notifier: SNS publishes", transitions * NOTIFIER_PUBLISHES, "requests", "sns_publish")
     add("notifier: its own alarms", setup.notifier_alarms, "alarms", "standard_alarm", "errors, dead letters")
     add(
@@ -592,10 +621,17 @@ def estimate(setup: Setup, scenario: Scenario) -> Estimate:
         "sns_email",
         f"{setup.email_subscribers} subscriber(s)",
     )
+    read = (
+        f"one PromQL query_range over {NOTIFIER_METRICS_READ} series (CloudWatch charges PromQL API queries per "
+        "million samples scanned, at a price not published where we could read it: not counted; GetMetricData "
+        "only for a Lambda alarm's own metric)"
+        if setup.backend == n.BACKEND_OTEL
+        else f"one GetMetricData of {NOTIFIER_METRICS_READ} metrics"
+    )
     notes.append(
         f"Notifier: {scenario.transitions_per_day:g} alarm transitions a day (--transitions-per-day), each one "
-        f"run of {NOTIFIER_SECONDS:g} s at {NOTIFIER_MEMORY_MB} MB (stated), one GetMetricData of "
-        f"{NOTIFIER_METRICS_READ} metrics, {NOTIFIER_PUBLISHES} SNS publishes and an email per subscriber."
+        f"run of {NOTIFIER_SECONDS:g} s at {NOTIFIER_MEMORY_MB} MB (stated), {read}, {NOTIFIER_PUBLISHES} SNS "
+        "publishes and an email per subscriber."
     )
     if setup.skip_idle:
         notes.append(

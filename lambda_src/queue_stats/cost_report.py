@@ -295,7 +295,8 @@ def _readme_otel(setup: Setup, counts: Sequence[int]) -> tuple[list[str], list[E
     at = {title: table[title, README_LINES_QUEUES] for title, _, _ in rows}
     default = at[rows[0][0]]
     ingest = next(line for line in default.lines if line.item == "OpenTelemetry metrics ingestion")
-    promql = next(line for line in default.lines if line.monthly is None)
+    promql = next(line for line in default.lines if line.item == "PromQL alarms")
+    queries = next(line for line in default.lines if line.item == "notifier: PromQL queries")
     classic = estimate(setup, Scenario(README_LINES_QUEUES)).total
     out = [
         "",
@@ -325,8 +326,9 @@ def _readme_otel(setup: Setup, counts: Sequence[int]) -> tuple[list[str], list[E
         f"- **The price per GB**: {ingest.price.checked}. The figure scales the ingestion line directly.",
         "- The billed size of a data point is its serialized size as AWS defines it; the figure above is measured "
         "with the poller's encoder for typical names, and errs high by the request's framing (about 30 bytes).",
-        "- The notifier reads a queue's current numbers with GetMetricData, which sees classic metrics only; what "
-        "it costs to read them over PromQL (charged per million samples scanned) is not counted.",
+        f"- **The notifier's PromQL queries**: with `otel` it reads a queue's numbers over PromQL ({queries.detail} "
+        "at one poll a minute), which CloudWatch charges per million samples scanned at a price not published "
+        "where we could read it; with `both` it reads the classic metrics with GetMetricData, priced as usual.",
     ]
     return out, list(table.values())
 

@@ -38,6 +38,9 @@ ENV_DASHBOARD_URL: Final = "DASHBOARD_URL"
 ENV_RUNBOOK_URL: Final = "RUNBOOK_URL"
 # `false`: OK transitions go to the pager only (to resolve its incident), not to email or chat.
 ENV_NOTIFY_ON_OK: Final = "NOTIFY_ON_OK"
+# Where the notifier reads a queue's numbers with METRICS_BACKEND=otel: CloudWatch's
+# Prometheus-compatible query API (a local fake in tests); `http://` to a loopback address only.
+ENV_PROMQL_ENDPOINT: Final = "PROMQL_ENDPOINT"
 
 # --- defaults -----------------------------------------------------------------------------------
 DEFAULT_SYMBEE_REGION: Final = "us-east-1"
@@ -95,6 +98,9 @@ ATTR_TASK_TYPE: Final = "TaskType"
 OTLP_QUEUE_ATTRIBUTES: Final = (*QUEUE_DIMENSIONS, ATTR_DELIVERY_PROVIDER, ATTR_TASK_TYPE)
 OTLP_SIGNING_SERVICE: Final = "monitoring"  # SigV4 service name of CloudWatch's OTLP endpoint
 OTLP_METRICS_PATH: Final = "/v1/metrics"
+# CloudWatch's PromQL query API, on the same host as the OTLP endpoint and signed the same way.
+PROMQL_QUERY_PATH: Final = "/api/v1/query"
+PROMQL_QUERY_RANGE_PATH: Final = "/api/v1/query_range"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ per container from its settings. Shared by the Lambda handler and `notify-test`.
 
 One event: parse -> (ignored | muted | not notified) or read the queue's numbers -> format ->
 send through every configured channel -> a per-channel outcome. Every AWS client honours
-AWS_REGION and AWS_ENDPOINT_URL through boto3's own configuration chain.
+AWS_REGION and AWS_ENDPOINT_URL through boto3's own configuration chain. The numbers come from
+where the metrics are (`NotifierSettings.reads_promql`): GetMetricData, or with METRICS_BACKEND
+otel CloudWatch's PromQL query API, signed with the same credentials.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -30,8 +32,9 @@ from queue_stats.delivery import Delivery, Outbound, PublishClient, SnsMessage, 
 from queue_stats.errors import ConfigError
 from queue_stats.model import dimension_value
 from queue_stats.pagerduty import PagerDutyClient, SecretsManagerRoutingKey
-from queue_stats.readings import CloudWatchReader, Numbers, find_queue
-from queue_stats.settings import NotifierSettings
+from queue_stats.readings import CloudWatchReader, Numbers, NumbersReader
+from queue_stats.rules import otlp_label_value
+from queue_stats.settings import NotifierSettings, monitoring_host_for_region
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +106,15 @@ class NotifyRuntime:
         sns: PublishClient | None,
         cloudwatch: Any,  # GetMetricData (and ListMetrics for the drill)
         pager: PagerDutyClient | None,
+        reader: NumbersReader | None = None,  # None: GetMetricData through `cloudwatch`
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
         self._sns = sns
-        self._cloudwatch = cloudwatch
-        self._reader = CloudWatchReader(cloudwatch, environment=settings.environment, namespace=settings.namespace)
+        self._reader = reader or CloudWatchReader(
+            cloudwatch, environment=settings.environment, namespace=settings.namespace
+        )
         self._pager = pager
         self._clock = clock
         self._now = now
@@ -133,12 +138,26 @@ class NotifyRuntime:
                 pager = PagerDutyClient(settings.pagerduty_events_url, key)
         except NoRegionError:
             raise ConfigError("AWS_REGION is not set: name the region of the topics and metrics") from None
-        return cls(settings, sns=sns, cloudwatch=cloudwatch, pager=pager)
+        reader: NumbersReader | None = None
+        if settings.reads_promql:
+            # Imported only here: the classic notifier never loads it.
+            from queue_stats.promql_reader import PromQLReader  # noqa: PLC0415
+
+            region = settings.aws_region or cloudwatch.meta.region_name
+            reader = PromQLReader(
+                endpoint=settings.promql_endpoint or monitoring_host_for_region(region),
+                region=region,
+                credentials=session.get_credentials,
+                environment=settings.environment,
+                namespace=settings.namespace,
+                classic=cloudwatch,  # a health alarm's own AWS/Lambda metric
+            )
+        return cls(settings, sns=sns, cloudwatch=cloudwatch, pager=pager, reader=reader)
 
     # --- one event ---------------------------------------------------------------------------
 
     def handle(self, event: object, remaining_millis: float | None = None) -> NotifyOutcome:
-        parsed = parse_event(event)
+        parsed = parse_event(event, escaped_labels=not self.settings.reads_promql)
         if isinstance(parsed, Ignored):
             logger.info("Event ignored: %s", parsed.reason)
             return NotifyOutcome(IGNORED, parsed.reason)
@@ -179,6 +198,7 @@ class NotifyRuntime:
             numbers = Numbers(unavailable="not read: too little time left in the invocation")
         else:
             numbers = self._reader.read(alert, now=self._now())
+        alert = self._absent(alert, numbers)
         context = self.context()
         outbound, skipped = self._outbound(alert, numbers, context)
         sent = deliver(outbound, deadline=deadline, clock=self._clock)
@@ -203,18 +223,17 @@ class NotifyRuntime:
     def find_queue(self, text: str) -> tuple[Queue, str | None]:
         """The queue named by `text` (a name or an id) as CloudWatch knows it, and a note when it
         does not: then the test names the queue as given, and its numbers show as missing."""
+        as_given = _as_given(text, otlp=self.settings.reads_promql)
         try:
-            found = find_queue(
-                self._cloudwatch, namespace=self.settings.namespace, environment=self.settings.environment, text=text
-            )
-        except Exception as error:  # botocore's errors: the drill still goes out
-            return _as_given(text), f"could not look the queue up in CloudWatch ({error}); naming it as given"
+            found = self._reader.find_queue(text)
+        except Exception as error:  # botocore's or the PromQL API's errors: the drill still goes out
+            return as_given, f"could not look the queue up in CloudWatch ({error}); naming it as given"
         if found is None:
             note = (
                 f"no metric of environment {self.settings.environment!r} in the last 3 hours has a queue id or "
                 f"name {text.strip()!r}; the test names it as given"
             )
-            return _as_given(text), note
+            return as_given, note
         return found, None
 
     def context(self) -> messages.MessageContext:
@@ -225,6 +244,22 @@ class NotifyRuntime:
             skip_idle_queues=self.settings.skip_idle_queues,
             region=self.settings.aws_region,
         )
+
+    def _absent(self, alert: Alert, numbers: Numbers) -> Alert:
+        """A PromQL contributor's OK says nothing of why (what CloudWatch writes then is not
+        documented), and a queue that stops reporting leaves the query like one that recovered:
+        the numbers tell them apart. A queue left out of the latest successful poll (or a failing
+        poller) makes the OK "no data", never a recovery."""
+        if not self.settings.reads_promql or alert.state != OK or alert.queue is None or alert.test:
+            return alert
+        if alert.no_data or not numbers.queue_absent:
+            return alert
+        logger.info(
+            "OK of %s / %s: the queue is not in the latest poll, so it stopped reporting",
+            alert.alarm_name,
+            alert.queue.queue_id,
+        )
+        return replace(alert, absent=True)
 
     def _deadline(self, remaining_millis: float | None) -> float:
         if remaining_millis is None:
@@ -334,6 +369,10 @@ def _fifo_ids(topic_arn: str, alert: Alert, channel: str) -> tuple[str, str] | N
     return messages.thread_id(alert), hashlib.sha256(transition.encode()).hexdigest()
 
 
-def _as_given(text: str) -> Queue:
+def _as_given(text: str, *, otlp: bool) -> Queue:
+    """A queue named as typed: an OTLP label value, or a CloudWatch dimension value (escaped)."""
+    if otlp:
+        label = otlp_label_value(text.strip())
+        return Queue(label, label, escaped=False)
     value = dimension_value(text.strip())
     return Queue(value, value)

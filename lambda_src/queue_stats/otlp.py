@@ -14,13 +14,9 @@ import random
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.exceptions import BotoCoreError
 
 # The HTTP plumbing every client shares: a session that never follows redirects (a signed request
 # goes to the configured host only) with connections the deadline watchdog can cut, and the same
@@ -31,6 +27,7 @@ from queue_stats.cloudwatch import MAX_CONCURRENT_REQUESTS
 from queue_stats.http import CUT_GRACE_SECONDS, new_session
 from queue_stats.otlp_wire import CONTENT_TYPE, ExportRequest, encode_snapshot, error_reason, partial_rejection
 from queue_stats.publish import PublishReport, Snapshot, concurrently
+from queue_stats.signed_http import CredentialsSource, Refused, Retryable, post, scrub, signed_headers
 from queue_stats.symbee_api import MIN_ATTEMPT_SECONDS
 from queue_stats.watchdog import Watchdog
 
@@ -54,20 +51,10 @@ _NOT_ENABLED = re.compile(
     re.IGNORECASE,
 )
 
-CredentialsSource = Callable[[], Any]  # returns botocore credentials (or None): boto3 Session.get_credentials
 
-
-class _Retry(Exception):
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-
-
-class _Final(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+# An attempt that may succeed when tried again, and one that would not.
+_Retry = Retryable
+_Final = Refused
 
 
 class OtlpPublisher:
@@ -154,13 +141,13 @@ class OtlpPublisher:
             # whatever was read then is not the server's answer.
             if watchdog.fired:
                 raise _Retry(f"{self._host} was still answering after {budget:.1f} s; the connection was cut")
-        reason = _scrub(error_reason(body, content_type), secrets) if status >= 300 else ""
+        reason = scrub(error_reason(body, content_type), secrets) if status >= 300 else ""
         detail = f"HTTP {status}" + (f": {reason}" if reason else "")
         if 200 <= status < 300:
             rejection = partial_rejection(body)
             if rejection is None:
                 return None
-            message = _scrub(rejection.message, secrets) or "no reason given"
+            message = scrub(rejection.message, secrets) or "no reason given"
             return f"{what}: {rejection.rejected_points} of them rejected: {message}"
         if status == 429 or status >= 500:
             raise _Retry(detail, http.retry_after(retry_after))
@@ -170,45 +157,18 @@ class OtlpPublisher:
 
     def _signed_headers(self, body: bytes) -> tuple[dict[str, str], tuple[str, ...]]:
         """SigV4 headers for this body, signed now with the current credentials (they rotate)."""
-        try:
-            source = self._credentials()
-            frozen = source.get_frozen_credentials() if source is not None else None
-        except BotoCoreError as error:  # e.g. the role's credentials could not be refreshed
-            raise _Final(f"could not get AWS credentials to sign the request: {error}") from None
-        if frozen is None:
-            raise _Final("no AWS credentials to sign the request with (the function's role provides them)")
-        aws_request = AWSRequest(method="POST", url=self.endpoint, data=body, headers={"Content-Type": CONTENT_TYPE})
-        SigV4Auth(frozen, n.OTLP_SIGNING_SERVICE, self.region).add_auth(aws_request)
-        secrets = tuple(s for s in (frozen.secret_key, frozen.token) if s)
-        return dict(aws_request.headers.items()), secrets
+        return signed_headers(
+            self._credentials, url=self.endpoint, body=body, content_type=CONTENT_TYPE, region=self.region
+        )
 
     def _exchange(self, body: bytes, headers: dict[str, str], budget: float) -> tuple[int, str, str | None, bytes]:
         """(status, Content-Type, Retry-After, the start of the body)."""
-        try:
-            response = self._session.post(
-                self.endpoint,
-                data=body,
-                headers=headers,
-                timeout=(min(CONNECT_TIMEOUT_SECONDS, budget), min(READ_TIMEOUT_SECONDS, budget)),
-                allow_redirects=False,
-                stream=True,
-            )
-        except requests.exceptions.SSLError as error:
-            # A certificate that does not verify will not verify on a retry either.
-            raise _Final(f"TLS verification failed for {self._host}: {http.error_reason(error)}") from None
-        except requests.exceptions.Timeout:
-            raise _Retry(f"timed out waiting for {self._host}") from None
-        except requests.exceptions.ConnectionError as error:
-            raise _Retry(f"could not reach {self._host}: {http.error_reason(error)}") from None
-        except requests.exceptions.RequestException as error:
-            raise _Final(f"the request failed: {http.error_reason(error)}") from None
-        with response:
-            try:
-                data = response.raw.read(MAX_RESPONSE_BYTES, decode_content=True) or b""
-            except Exception:  # a body cut off after the status: the status still says what happened
-                data = b""
-            headers_in = response.headers
-            return response.status_code, headers_in.get("Content-Type", ""), headers_in.get("Retry-After"), data
+        timeouts = (min(CONNECT_TIMEOUT_SECONDS, budget), min(READ_TIMEOUT_SECONDS, budget))
+        status, headers_in, data = post(
+            self._session, self.endpoint, body=body, headers=headers, timeouts=timeouts, max_bytes=MAX_RESPONSE_BYTES
+        )
+        # A body cut off after the status: the status still says what happened.
+        return status, headers_in.get("Content-Type", ""), headers_in.get("Retry-After"), data or b""
 
     def _refusal_hint(self, status: int, reason: str) -> str:
         if _NOT_ENABLED.search(reason):
@@ -223,10 +183,3 @@ class OtlpPublisher:
             'the function\'s role needs cloudwatch:PutMetricData on "*" with no cloudwatch:namespace condition '
             "(such a condition blocks OTLP ingestion)"
         )
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """An error body could echo the request: keep the signing secrets out of the failure line."""
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return text

@@ -1,9 +1,11 @@
 """A queue's numbers right now, for the message that tells people about it: one GetMetricData call.
 
-The queries and the reading of the answer are pure (`queries`, `numbers_from`); `CloudWatchReader`
-is the I/O edge. The per-queue dimensions are the contributor's attributes, which are exactly the
-published dimension values; the environment's `PollSucceeded` and `QueuesIdle` say whether the
-poller is healthy and whether it leaves idle queues out.
+What is read is decided once (`wanted`: each series, its statistic per minute); the queries and the
+reading of the answer are pure (`queries`, `numbers_from`); `CloudWatchReader` is the I/O edge.
+The per-queue dimensions are the contributor's attributes, which are exactly the published
+dimension values; the environment's `PollSucceeded` and `QueuesIdle` say whether the poller is
+healthy and whether it leaves idle queues out. `promql_reader` reads the same series over
+OpenTelemetry into the same `Numbers`.
 """
 
 from __future__ import annotations
@@ -34,11 +36,48 @@ QUEUE_METRICS: Final = (
 LOOKBACK_MINUTES: Final = 15
 PERIOD_SECONDS: Final = 60
 
-_POLL_MIN: Final = "pollmin"  # PollSucceeded Minimum: 0 in a minute with any failed poll
-_POLL_MAX: Final = "pollmax"  # PollSucceeded Maximum: 1 in a minute with any successful poll
-_IDLE: Final = "idle"
-_REPORTED: Final = "reported"
-_ALARM_METRIC: Final = "alarm"
+POLL_MIN: Final = "pollmin"  # PollSucceeded Minimum: 0 in a minute with any failed poll
+POLL_MAX: Final = "pollmax"  # PollSucceeded Maximum: 1 in a minute with any successful poll
+IDLE: Final = "idle"
+REPORTED: Final = "reported"
+ALARM_METRIC: Final = "alarm"
+MAXIMUM: Final = "Maximum"
+MINIMUM: Final = "Minimum"
+
+
+def reads_promql(metrics_backend: str) -> bool:
+    """Where a queue's numbers are read, decided here only (the notifier's runtime and the stack's
+    grant ask this). With `otel` the alarms are PromQL alarms over OTLP metrics, which GetMetricData
+    does not see: the PromQL query API serves, and contributors are labelled with the names as the
+    API gave them. With `both` the classic alarms act and the classic metrics exist: GetMetricData."""
+    return metrics_backend == n.BACKEND_OTEL
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One series to read: a metric of the environment (and of the queue, when `per_queue`),
+    folded to one value per minute with `stat`; `id` names it in the answer."""
+
+    id: str
+    metric: str
+    stat: str  # MAXIMUM or MINIMUM
+    per_queue: bool = False
+
+
+def wanted(alert: Alert) -> list[Wanted]:
+    """What is read for this alert, whichever backend holds it: the queue's numbers (when it names
+    a queue) and the poller's health (with the queues reported, for a health alarm)."""
+    out: list[Wanted] = []
+    if alert.queue is not None:
+        out += [Wanted(f"q{index}", metric, MAXIMUM, per_queue=True) for index, metric in enumerate(QUEUE_METRICS)]
+    out += [
+        Wanted(POLL_MIN, n.METRIC_POLL_SUCCEEDED, MINIMUM),
+        Wanted(POLL_MAX, n.METRIC_POLL_SUCCEEDED, MAXIMUM),
+        Wanted(IDLE, n.METRIC_QUEUES_IDLE, MAXIMUM),
+    ]
+    if alert.queue is None:
+        out.append(Wanted(REPORTED, n.METRIC_QUEUES_REPORTED, MAXIMUM))
+    return out
 
 
 @dataclass(frozen=True)
@@ -68,6 +107,17 @@ class Numbers:
         return max(times) if times else None
 
     @property
+    def queue_absent(self) -> bool | None:
+        """True when the queue was not in the latest successful poll: it has no numbers in the
+        window, its newest minute is older than the poller's last success, or the poller is
+        failing. None when the numbers could not be read."""
+        failing = self.poller_failing
+        if failing is None or failing:
+            return failing
+        as_of = self.as_of
+        return as_of is None or (self.last_success is not None and as_of < self.last_success)
+
+    @property
     def poller_failing(self) -> bool | None:
         """True when the latest poll minute had a failure or no poll succeeded in the window;
         None when CloudWatch could not be read."""
@@ -82,29 +132,45 @@ class MetricDataClient(Protocol):
     def get_metric_data(self, **kwargs: Any) -> dict[str, Any]: ...
 
 
+class NumbersReader(Protocol):
+    """Where the notifier reads numbers: CloudWatchReader, or promql_reader.PromQLReader with
+    METRICS_BACKEND otel. Neither raises: a failure is `Numbers(unavailable=...)`."""
+
+    def read(self, alert: Alert, *, now: datetime) -> Numbers: ...
+
+    def find_queue(self, text: str) -> Queue | None: ...
+
+
+def window(now: datetime) -> tuple[datetime, datetime]:
+    """The minutes read, as (start of the first, end of the last): the lookback and the minute
+    under way, each minute whole (GetMetricData's periods; PromQL's evaluation steps end them)."""
+    end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return end - timedelta(minutes=LOOKBACK_MINUTES + 1), end
+
+
 def queries(alert: Alert, *, environment: str, namespace: str) -> list[dict[str, Any]]:
-    """The GetMetricData queries for this alert: the queue's numbers (when it names a queue), the
-    poller's health, and a single-metric alarm's own metric."""
-    env_dimension = {"Name": n.DIM_ENVIRONMENT, "Value": environment}
-    out: list[dict[str, Any]] = []
-    if alert.queue is not None:
-        dimensions = [
-            env_dimension,
-            {"Name": n.DIM_QUEUE_ID, "Value": alert.queue.queue_id},
-            {"Name": n.DIM_QUEUE_NAME, "Value": alert.queue.queue_name},
+    """The GetMetricData queries for this alert: what `wanted` names, and a single-metric alarm's
+    own metric."""
+    health = [{"Name": n.DIM_ENVIRONMENT, "Value": environment}]
+    queue = alert.queue
+    per_queue = health
+    if queue is not None:
+        per_queue = [
+            *health,
+            {"Name": n.DIM_QUEUE_ID, "Value": queue.queue_id},
+            {"Name": n.DIM_QUEUE_NAME, "Value": queue.queue_name},
         ]
-        for index, metric in enumerate(QUEUE_METRICS):
-            out.append(_stat(f"q{index}", namespace, metric, dimensions, "Maximum"))
-    health = [env_dimension]
-    out.append(_stat(_POLL_MIN, namespace, n.METRIC_POLL_SUCCEEDED, health, "Minimum"))
-    out.append(_stat(_POLL_MAX, namespace, n.METRIC_POLL_SUCCEEDED, health, "Maximum"))
-    out.append(_stat(_IDLE, namespace, n.METRIC_QUEUES_IDLE, health, "Maximum"))
-    if alert.queue is None:
-        out.append(_stat(_REPORTED, namespace, n.METRIC_QUEUES_REPORTED, health, "Maximum"))
-        own = _alarm_metric_query(alert.metric, namespace)
-        if own is not None:
-            out.append(own)
+    out = [_stat(w.id, namespace, w.metric, per_queue if w.per_queue else health, w.stat) for w in wanted(alert)]
+    own = alarm_metric_query(alert, namespace)
+    if own is not None:
+        out.append(own)
     return out
+
+
+def alarm_metric_query(alert: Alert, namespace: str) -> dict[str, Any] | None:
+    """A health alarm's own metric when it is not one of the poller's (e.g. its Lambda Errors):
+    a classic metric under every backend."""
+    return _alarm_metric_query(alert.metric, namespace) if alert.queue is None else None
 
 
 def numbers_from(results: Sequence[Mapping[str, Any]], *, lookback_minutes: int = LOOKBACK_MINUTES) -> Numbers:
@@ -117,16 +183,16 @@ def numbers_from(results: Sequence[Mapping[str, Any]], *, lookback_minutes: int 
         if not pairs:
             continue
         latest[query_id] = Reading(float(pairs[0][1]), pairs[0][0])
-        if query_id == _POLL_MAX:
+        if query_id == POLL_MAX:
             last_success = next((when for when, value in pairs if value >= 1), None)
     queue = {metric: latest[f"q{i}"] for i, metric in enumerate(QUEUE_METRICS) if f"q{i}" in latest}
     return Numbers(
         queue=queue,
-        poll=latest.get(_POLL_MIN),
+        poll=latest.get(POLL_MIN),
         last_success=last_success,
-        queues_idle=latest.get(_IDLE),
-        queues_reported=latest.get(_REPORTED),
-        alarm_metric=latest.get(_ALARM_METRIC),
+        queues_idle=latest.get(IDLE),
+        queues_reported=latest.get(REPORTED),
+        alarm_metric=latest.get(ALARM_METRIC),
         lookback_minutes=lookback_minutes,
     )
 
@@ -134,26 +200,32 @@ def numbers_from(results: Sequence[Mapping[str, Any]], *, lookback_minutes: int 
 class CloudWatchReader:
     """Reads the numbers with one GetMetricData call; a failure becomes `Numbers(unavailable=...)`."""
 
-    def __init__(self, client: MetricDataClient, *, environment: str, namespace: str) -> None:
-        self._client = client
+    def __init__(self, client: Any, *, environment: str, namespace: str) -> None:
+        self._client = client  # GetMetricData (and ListMetrics for find_queue)
         self._environment = environment
         self._namespace = namespace
 
     def read(self, alert: Alert, *, now: datetime) -> Numbers:
-        metric_queries = queries(alert, environment=self._environment, namespace=self._namespace)
-        end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        try:
-            answer = self._client.get_metric_data(
-                MetricDataQueries=metric_queries,
-                StartTime=end - timedelta(minutes=LOOKBACK_MINUTES + 1),
-                EndTime=end,
-                ScanBy="TimestampDescending",
-            )
-        except Exception as error:  # botocore's ClientError, timeouts, connection errors alike
-            why = _why(error)
-            logger.warning("Could not read the queue's numbers from CloudWatch: %s", why)
-            return Numbers(unavailable=f"CloudWatch GetMetricData failed: {why}")
-        return numbers_from(answer.get("MetricDataResults", []))
+        return read_metric_data(
+            self._client, queries(alert, environment=self._environment, namespace=self._namespace), now=now
+        )
+
+    def find_queue(self, text: str) -> Queue | None:
+        return find_queue(self._client, namespace=self._namespace, environment=self._environment, text=text)
+
+
+def read_metric_data(client: MetricDataClient, metric_queries: list[dict[str, Any]], *, now: datetime) -> Numbers:
+    """One GetMetricData call over the window; never raises."""
+    start, end = window(now)
+    try:
+        answer = client.get_metric_data(
+            MetricDataQueries=metric_queries, StartTime=start, EndTime=end, ScanBy="TimestampDescending"
+        )
+    except Exception as error:  # botocore's ClientError, timeouts, connection errors alike
+        why = _why(error)
+        logger.warning("Could not read the numbers from CloudWatch: %s", why)
+        return Numbers(unavailable=f"CloudWatch GetMetricData failed: {why}")
+    return numbers_from(answer.get("MetricDataResults", []))
 
 
 def _stat(query_id: str, namespace: str, metric: str, dimensions: list[dict[str, str]], stat: str) -> dict[str, Any]:
@@ -184,7 +256,7 @@ def _alarm_metric_query(metric_stat: Mapping[str, Any] | None, namespace: str) -
     if name == n.METRIC_POLL_SUCCEEDED and metric_namespace == namespace:
         return None
     return {
-        "Id": _ALARM_METRIC,
+        "Id": ALARM_METRIC,
         "MetricStat": {
             "Metric": {
                 "Namespace": metric_namespace,

@@ -106,7 +106,13 @@ def api_url_for_region(region: str) -> str:
 
 def otlp_endpoint_for_region(region: str) -> str:
     """CloudWatch's OTLP/HTTP metrics endpoint in an AWS region."""
-    return f"https://monitoring.{region}.amazonaws.com{n.OTLP_METRICS_PATH}"
+    return f"{monitoring_host_for_region(region)}{n.OTLP_METRICS_PATH}"
+
+
+def monitoring_host_for_region(region: str) -> str:
+    """CloudWatch's `monitoring` host in an AWS region: the OTLP endpoint's, and the PromQL query
+    API's (`/api/v1/query`, `/api/v1/query_range`)."""
+    return f"https://monitoring.{region}.amazonaws.com"
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
@@ -203,6 +209,17 @@ def _otlp_endpoint(env: Mapping[str, str]) -> str | None:
     return url or None
 
 
+def _promql_endpoint(env: Mapping[str, str]) -> str | None:
+    """A base URL the query paths are appended to (a Prometheus behind a path prefix works too);
+    signed requests cross no network in clear text."""
+    url = _get(env, n.ENV_PROMQL_ENDPOINT)
+    if url:
+        _check_url(n.ENV_PROMQL_ENDPOINT, url)
+        if urlsplit(url).query or urlsplit(url).fragment:
+            raise ConfigError(f"{n.ENV_PROMQL_ENDPOINT}={url!r} must not have a query string or fragment")
+    return url.rstrip("/") or None
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -233,6 +250,15 @@ class NotifierSettings:
     routing_key_max_age_seconds: int
     aws_region: str | None
     notify_on_ok: bool = True  # False: an OK reaches the pager (to resolve it), not email or chat
+    metrics_backend: str = n.DEFAULT_METRICS_BACKEND  # the poller's, as the stack sets it
+    promql_endpoint: str | None = None  # None: CloudWatch's monitoring host in aws_region
+
+    @property
+    def reads_promql(self) -> bool:
+        """The numbers come from the PromQL query API, contributors are OTLP labels (`readings.reads_promql`)."""
+        from queue_stats.readings import reads_promql  # noqa: PLC0415 - the poller never needs it
+
+        return reads_promql(self.metrics_backend)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifierSettings:
@@ -259,6 +285,8 @@ class NotifierSettings:
             routing_key_max_age_seconds=n.DEFAULT_API_KEY_MAX_AGE_SECONDS,
             aws_region=_get(env, "AWS_REGION") or _get(env, "AWS_DEFAULT_REGION") or None,
             notify_on_ok=_boolean(env, n.ENV_NOTIFY_ON_OK, default=True),
+            metrics_backend=_metrics_backend(env),
+            promql_endpoint=_promql_endpoint(env),
         )
 
     @property

@@ -10,7 +10,6 @@ opentelemetry-proto and botocore, which the simulator alone does not.
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 import socketserver
 import ssl
@@ -23,9 +22,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Final
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError, Message
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
@@ -33,6 +29,8 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from .sigv4 import header, signature_problem
 
 PATH: Final = "/v1/metrics"
 PROTOBUF: Final = "application/x-protobuf"
@@ -42,10 +40,6 @@ MAX_BYTES: Final = 1_000_000
 MAX_AHEAD_NANOS: Final = 10 * 60 * 10**9
 MAX_AGE_NANOS: Final = 14 * 86_400 * 10**9
 FAULT_KINDS: Final = ("status", "partial", "slow", "hang", "trickle", "reset")
-_AUTH = re.compile(
-    r"AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,"
-    r"\s*SignedHeaders=(?P<signed>[^,]+),\s*Signature=(?P<signature>[0-9a-f]{64})"
-)
 
 
 @dataclass(frozen=True)
@@ -322,37 +316,16 @@ class OtlpReceiver:
 
     def _signature_problem(self, path: str, headers: dict[str, str], body: bytes) -> str | None:
         """Why the SigV4 signature would be refused, or None."""
-        authorization = _header(headers, "Authorization")
-        if not authorization:
-            return "Missing Authentication Token: the request is not SigV4-signed"
-        found = _AUTH.fullmatch(authorization.strip())
-        if found is None:
-            return "Authorization header is not a SigV4 (AWS4-HMAC-SHA256) signature"
-        if found["service"] != self.service:
-            return f"signed for service {found['service']!r}, expected {self.service!r}"
-        if found["region"] != self.region:
-            return f"signed for region {found['region']!r}, expected {self.region!r}"
-        stamp = _header(headers, "X-Amz-Date") or ""
-        if not stamp.startswith(found["date"]):
-            return "X-Amz-Date does not match the credential scope's date"
-        if self.credentials is None:
-            return None
-        access_key, secret_key = self.credentials
-        if found["key"] != access_key:
-            return "The security token included in the request is invalid (unknown access key)"
-        signed = found["signed"].split(";")
-        kept = {name: value for name, value in headers.items() if name.lower() in signed and name.lower() != "host"}
-        host = _header(headers, "Host") or ""
-        request = AWSRequest(method="POST", url=f"{self._scheme}://{host}{path}", data=body, headers=kept)
-        request.context["timestamp"] = stamp
-        token = _header(headers, "X-Amz-Security-Token")
-        signer = SigV4Auth(Credentials(access_key, secret_key, token), found["service"], found["region"])
-        expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
-        if expected != found["signature"]:
-            return (
-                "SignatureDoesNotMatch: the request signature we calculated does not match the signature you provided"
-            )
-        return None
+        url = f"{self._scheme}://{_header(headers, 'Host') or ''}{path}"
+        return signature_problem(
+            method="POST",
+            url=url,
+            headers=headers,
+            body=body,
+            service=self.service,
+            region=self.region,
+            credentials=self.credentials,
+        )
 
     def _in_time(self, point: ReceivedPoint) -> bool:
         now = int(self.clock() * 10**9)
@@ -442,8 +415,7 @@ def _grpc_code(http_status: int) -> int:
     return {400: 3, 401: 16, 403: 7, 404: 5, 429: 8, 503: 14}.get(http_status, 13)
 
 
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+_header = header
 
 
 def _answer(

@@ -110,7 +110,7 @@ def test_the_otlp_price_per_gb_is_a_setting() -> None:
     # When the ingestion line is read
     (estimate,) = json.loads(result.stdout)["environments"]
     (ingest,) = [line for line in estimate["lines"] if line["item"] == "OpenTelemetry metrics ingestion"]
-    # Then it is priced at that figure, and the PromQL alarms stay unknown
+    # Then it is priced at that figure, and the PromQL alarms and the notifier's queries stay unknown
     assert (ingest["unitPrice"], ingest["priceChecked"]) == ("$0.08 per GB", "set with --otlp-gb-price")
     assert ingest["monthly"] == pytest.approx(ingest["quantity"] * 0.08, abs=1e-4)
-    assert estimate["unknown"] == ["PromQL alarms"]
+    assert estimate["unknown"] == ["PromQL alarms", "notifier: PromQL queries"]

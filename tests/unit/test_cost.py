@@ -4,6 +4,7 @@ reading the bill would check it."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,6 +13,7 @@ from queue_stats import names as n
 from queue_stats.alerts import Alert, parse_event
 from queue_stats.cost import PRICES, QueueAlarm, Scenario, Setup, estimate
 from queue_stats.metrics import MAX_DATUMS_PER_REQUEST
+from queue_stats.promql_reader import range_params
 from queue_stats.readings import queries
 from tests.fixtures import event
 
@@ -146,8 +148,8 @@ def test_the_opentelemetry_backend_lists_its_promql_alarms_as_unknown() -> None:
     # Given the OTLP backend alone
     est = estimate(Setup(backend=n.BACKEND_OTEL), Scenario(100))
     # Then the 4 queue alarms and No successful poll are PromQL alarms, priced as unknown, and only
-    # the two alarms on Lambda's own metrics stay standard
-    assert est.unknown == ("PromQL alarms",)
+    # the two alarms on Lambda's own metrics stay standard (the notifier's queries are unknown too)
+    assert est.unknown == ("PromQL alarms", "notifier: PromQL queries")
     assert line(est, "PromQL alarms").quantity == 5
     assert line(est, "standard alarms").quantity == 2
 
@@ -259,6 +261,30 @@ def test_a_transition_is_priced_at_the_metrics_the_notifier_reads() -> None:
     assert isinstance(alert, Alert)
     # Then the model prices that many metrics per transition
     assert len(queries(alert, environment="prod", namespace=n.DEFAULT_NAMESPACE)) == cost.NOTIFIER_METRICS_READ
+
+
+def test_with_otel_the_notifier_reads_over_promql_at_an_unknown_price() -> None:
+    # Given the OTLP backend alone, polled every minute
+    est = estimate(Setup(backend=n.BACKEND_OTEL), Scenario(10, transitions_per_day=100))
+    reads = line(est, "notifier: PromQL queries")
+    # Then each transition scans each series' sample of every minute read, priced as unknown
+    assert reads.quantity == pytest.approx(100 * cost.DAYS_PER_MONTH * cost.NOTIFIER_PROMQL_MINUTES * 10)
+    assert (reads.monthly, reads.price.text) == (None, "unknown")
+    assert "notifier: GetMetricData" not in [item.item for item in est.lines]
+
+
+def test_with_both_backends_the_notifier_still_reads_with_getmetricdata() -> None:
+    est = estimate(Setup(backend=n.BACKEND_BOTH), Scenario(10))
+    assert line(est, "notifier: GetMetricData").monthly is not None
+    assert "notifier: PromQL queries" not in [item.item for item in est.lines]
+
+
+def test_the_promql_minutes_priced_are_the_steps_the_reader_asks_for() -> None:
+    alert = parse_event(event("queue_alarm"), escaped_labels=False)
+    assert isinstance(alert, Alert)
+    params = range_params(alert, environment="prod", now=datetime(2026, 9, 23, 19, 55, 12, tzinfo=UTC))
+    steps = (int(params["end"]) - int(params["start"])) // int(params["step"]) + 1
+    assert steps == cost.NOTIFIER_PROMQL_MINUTES
 
 
 def test_the_notifiers_own_alarms_are_priced_as_standard_alarms() -> None:

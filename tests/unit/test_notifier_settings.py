@@ -89,3 +89,33 @@ def test_notify_on_ok_is_a_boolean_naming_its_variable() -> None:
     assert settings(NOTIFY_ON_OK="false").notify_on_ok is False
     with pytest.raises(ConfigError, match="NOTIFY_ON_OK='no' must be true or false"):
         settings(NOTIFY_ON_OK="no")
+
+
+# --- where the numbers are read (METRICS_BACKEND) -------------------------------------------------
+@pytest.mark.parametrize(("backend", "promql"), [("", False), ("cloudwatch", False), ("both", False), ("OTEL", True)])
+def test_only_otel_reads_the_numbers_with_promql(backend: str, promql: bool) -> None:
+    # `both`: the classic alarms act and the classic metrics exist
+    assert settings(METRICS_BACKEND=backend).reads_promql is promql
+
+
+def test_an_unknown_backend_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError, match="METRICS_BACKEND='prometheus' must be one of cloudwatch, otel, both"):
+        settings(METRICS_BACKEND="prometheus")
+
+
+def test_the_promql_endpoint_is_the_regions_monitoring_host_unless_set() -> None:
+    assert settings().promql_endpoint is None  # the runtime derives it from the region
+    assert settings(PROMQL_ENDPOINT="http://127.0.0.1:9090/prom/").promql_endpoint == "http://127.0.0.1:9090/prom"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://monitoring.example.com", "PROMQL_ENDPOINT must use https"),
+        ("ftp://127.0.0.1", "is not an absolute http"),
+        ("https://monitoring.example.com?x=1", "must not have a query string"),
+    ],
+)
+def test_a_bad_promql_endpoint_is_refused_naming_the_variable(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        settings(PROMQL_ENDPOINT=url)
