@@ -9,17 +9,14 @@ opentelemetry-proto and botocore, which the simulator alone does not.
 
 from __future__ import annotations
 
-import contextlib
 import socket
-import socketserver
 import ssl
 import struct
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -30,6 +27,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
+from .serving import LoopbackServer, Served, respond
 from .sigv4 import header, signature_problem
 
 PATH: Final = "/v1/metrics"
@@ -108,13 +106,11 @@ class _State:
     faults: list[_Pending] = field(default_factory=list)
     exports: list[Export] = field(default_factory=list)
     points: list[ReceivedPoint] = field(default_factory=list)
-    connections: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
-    live: set[socket.socket] = field(default_factory=set)
 
 
-class OtlpReceiver:
+class OtlpReceiver(Served):
     """Serves on 127.0.0.1 (a free port) in a background thread; a context manager.
 
     With `credentials` (access key id, secret key), every request's SigV4 signature is recomputed
@@ -133,46 +129,13 @@ class OtlpReceiver:
         self.service = service
         self.clock: Callable[[], float] = time.time
         self._state = _State()
-        self._stopping = threading.Event()
-        self._httpd = _Server(self)
-        self._scheme = "http"
-        if ssl_context is not None:  # HTTPS, like the real endpoint (symbee_sim.tls makes a certificate)
-            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
-            self._scheme = "https"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    # --- lifecycle ---------------------------------------------------------------------------------
-
-    def start(self) -> OtlpReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        with self._state.lock:
-            live = list(self._state.live)
-        for sock in live:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> OtlpReceiver:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        self._httpd = LoopbackServer(self._handle, ssl_context=ssl_context, server_version="OtlpReceiver/1.0")
 
     # --- what tests read and script ----------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"{self._scheme}://127.0.0.1:{self._httpd.server_address[1]}{PATH}"
+        return f"{self._httpd.scheme}://127.0.0.1:{self._httpd.port}{PATH}"
 
     def add_fault(self, fault: OtlpFault) -> None:
         with self._state.lock:
@@ -189,8 +152,8 @@ class OtlpReceiver:
 
     @property
     def connections(self) -> int:
-        with self._state.lock:
-            return self._state.connections
+        with self._httpd.lock:
+            return self._httpd.connections
 
     @property
     def max_in_flight(self) -> int:
@@ -208,8 +171,9 @@ class OtlpReceiver:
         with self._state.lock:
             self._state.exports.clear()
             self._state.points.clear()
-            self._state.connections = 0
             self._state.max_in_flight = 0
+        with self._httpd.lock:
+            self._httpd.connections = 0
 
     # --- serving -----------------------------------------------------------------------------------
 
@@ -231,7 +195,7 @@ class OtlpReceiver:
             self._state.exports.append(export)
             self._state.points.extend(points)
 
-    def _handle(self, handler: _Handler) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         state = self._state
         with state.lock:
             state.in_flight += 1
@@ -242,7 +206,7 @@ class OtlpReceiver:
             with state.lock:
                 state.in_flight -= 1
 
-    def _answer(self, handler: _Handler) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         headers = dict(handler.headers.items())
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
@@ -254,7 +218,7 @@ class OtlpReceiver:
             self._record(Export(headers, len(body), count, status, signature), kept or [])
 
         fault = self._take_fault(request)
-        if fault is not None and fault.kind == "slow" and self._stopping.wait(fault.delay):
+        if fault is not None and fault.kind == "slow" and self._httpd.stopping.wait(fault.delay):
             return
         if fault is not None and fault.kind in ("hang", "trickle", "reset"):
             done(0)
@@ -262,20 +226,20 @@ class OtlpReceiver:
             return
         if signature is not None:
             done(403)
-            _answer(handler, 403, status_body(signature, code=7), PROTOBUF)
+            respond(handler, 403, status_body(signature, code=7), PROTOBUF)
             return
         if problem is not None:
             status, message = problem
             done(status)
-            _answer(handler, status, status_body(message), PROTOBUF)
+            respond(handler, status, status_body(message), PROTOBUF)
             return
         if fault is not None and fault.kind == "status":
             done(fault.status)
             extra = [("Retry-After", fault.retry_after)] if fault.retry_after is not None else []
             if fault.text:
-                _answer(handler, fault.status, fault.message.encode(), "text/plain; charset=utf-8", extra)
+                respond(handler, fault.status, fault.message.encode(), "text/plain; charset=utf-8", extra)
             else:
-                _answer(
+                respond(
                     handler, fault.status, status_body(fault.message, code=_grpc_code(fault.status)), PROTOBUF, extra
                 )
             return
@@ -292,7 +256,7 @@ class OtlpReceiver:
         if rejected_points:
             response.partial_success.rejected_data_points = len(rejected_points)
             response.partial_success.error_message = message
-        _answer(handler, 200, response.SerializeToString(), PROTOBUF)
+        respond(handler, 200, response.SerializeToString(), PROTOBUF)
 
     def _decode(
         self, path: str, headers: dict[str, str], body: bytes
@@ -316,7 +280,7 @@ class OtlpReceiver:
 
     def _signature_problem(self, path: str, headers: dict[str, str], body: bytes) -> str | None:
         """Why the SigV4 signature would be refused, or None."""
-        url = f"{self._scheme}://{_header(headers, 'Host') or ''}{path}"
+        url = f"{self._httpd.scheme}://{_header(headers, 'Host') or ''}{path}"
         return signature_problem(
             method="POST",
             url=url,
@@ -331,18 +295,18 @@ class OtlpReceiver:
         now = int(self.clock() * 10**9)
         return now - MAX_AGE_NANOS <= point.time_unix_nano <= now + MAX_AHEAD_NANOS
 
-    def _misbehave(self, handler: _Handler, fault: OtlpFault) -> None:
+    def _misbehave(self, handler: BaseHTTPRequestHandler, fault: OtlpFault) -> None:
         handler.close_connection = True
         if fault.kind == "reset":
             # SO_LINGER 0: close() sends a TCP reset instead of a clean end.
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         if fault.kind == "hang":
-            self._stopping.wait(fault.delay or 30.0)
+            self._httpd.stopping.wait(fault.delay or 30.0)
             return
         answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"
         for byte in answer:
-            if self._stopping.wait(fault.delay or 0.2):
+            if self._httpd.stopping.wait(fault.delay or 0.2):
                 return
             try:
                 handler.wfile.write(bytes([byte]))
@@ -416,60 +380,6 @@ def _grpc_code(http_status: int) -> int:
 
 
 _header = header
-
-
-def _answer(
-    handler: _Handler, status: int, body: bytes, content_type: str, headers: list[tuple[str, str]] | None = None
-) -> None:
-    handler.send_response(status)
-    handler.send_header("Content-Type", content_type)
-    for name, value in headers or []:
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        self.server.receiver._handle(self)
-
-    do_GET = do_PUT = do_POST
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, receiver: OtlpReceiver) -> None:
-        self.receiver = receiver
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:  # no reverse DNS lookup of our own name
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        state = self.receiver._state
-        with state.lock:
-            state.connections += 1
-            state.live.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        state = self.receiver._state
-        with state.lock:
-            state.live.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that give up mid-answer are what the faults are for, not news."""
 
 
 __all__ = ["FAULT_KINDS", "Export", "OtlpFault", "OtlpReceiver", "ReceivedPoint", "flatten", "status_body"]

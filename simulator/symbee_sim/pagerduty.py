@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socketserver
 import ssl
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Final, cast
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Final
 
 from .server import _loopback
+from .serving import LoopbackServer, Served, respond_json
 
 PATH: Final = "/v2/enqueue"
 MAX_DEDUP_KEY: Final = 255
@@ -55,7 +53,7 @@ class _Failure:
     delay: float  # seconds to wait before answering (a slow service)
 
 
-class FakePagerDuty:
+class FakePagerDuty(Served):
     """A context manager serving the Events API v2 on 127.0.0.1 (or TLS with `ssl_context`)."""
 
     def __init__(
@@ -65,54 +63,22 @@ class FakePagerDuty:
         host: str = "127.0.0.1",
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self._bind_host = _loopback(host)
         self._host = host
         self._routing_keys = set(routing_keys)
-        self._ssl_context = ssl_context
         self._lock = threading.Condition()
         self._incidents: list[Incident] = []  # every incident ever opened, oldest first
         self._accepted: list[dict[str, Any]] = []
         self._requests = 0
         self._failures: list[_Failure] = []
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # --- lifecycle ------------------------------------------------------------------------------
-
-    def __enter__(self) -> FakePagerDuty:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def start(self) -> FakePagerDuty:
-        httpd = _Server((self._bind_host, 0), self)
-        if self._ssl_context is not None:
-            httpd.socket = self._ssl_context.wrap_socket(httpd.socket, server_side=True)
-        self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._httpd = LoopbackServer(
+            self._handle, host=_loopback(host), ssl_context=ssl_context, server_version="FakePagerDuty/1.0"
+        )
 
     # --- what tests read and set ----------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the fake PagerDuty is not started")
-        scheme = "https" if self._ssl_context is not None else "http"
-        return f"{scheme}://{self._host}:{self._httpd.server_address[1]}{PATH}"
+        return f"{self._httpd.scheme}://{self._host}:{self._httpd.port}{PATH}"
 
     @property
     def requests(self) -> int:
@@ -155,6 +121,20 @@ class FakePagerDuty:
             return self._lock.wait_for(lambda: self._requests >= count, timeout=timeout)
 
     # --- one request ------------------------------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        if handler.command != "POST" or handler.path != PATH:
+            respond_json(handler, 404, {"status": "error", "message": "Not found"})
+            return
+        length = handler.headers.get("Content-Length", "")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            respond_json(handler, 400, _invalid("Event object is invalid", "missing or oversized body"))
+            return
+        status, answer, headers, delay = self._answer(handler.rfile.read(int(length)))
+        if delay and self._httpd.stopping.wait(delay):
+            return
+        with contextlib.suppress(OSError):  # the client gave up waiting
+            respond_json(handler, status, answer, headers)
 
     def _answer(self, body: bytes) -> tuple[int, dict[str, Any], dict[str, str], float]:
         with self._lock:
@@ -225,55 +205,3 @@ def _problem(event: dict[str, Any]) -> str | None:
 
 def _invalid(message: str, error: str) -> dict[str, Any]:
     return {"status": "invalid event", "message": message, "errors": [error]}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, address: tuple[str, int], fake: FakePagerDuty) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the host's FQDN, which can stall on a machine without DNS.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name = str(self.server_address[0])
-        self.server_port = int(self.server_address[1])
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # clients that time out or reset are part of the job (the slow-answer tests)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakePagerDuty/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet; and the body (with the routing key) is never logged
-
-    def do_POST(self) -> None:
-        fake = cast(_Server, self.server).fake
-        if self.path != PATH:
-            self._send(404, {"status": "error", "message": "Not found"}, {})
-            return
-        length = self.headers.get("Content-Length", "")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            self._send(400, _invalid("Event object is invalid", "missing or oversized body"), {})
-            return
-        body = self.rfile.read(int(length))
-        status, answer, headers, delay = fake._answer(body)
-        if delay:
-            time.sleep(delay)
-        with contextlib.suppress(OSError):  # the client gave up waiting
-            self._send(status, answer, headers)
-
-    def _send(self, status: int, answer: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)

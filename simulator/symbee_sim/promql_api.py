@@ -11,15 +11,13 @@ the simulator alone does not.
 from __future__ import annotations
 
 import contextlib
-import json
-import socketserver
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+from .serving import LoopbackServer, Served, respond_json
 from .sigv4 import header, signature_problem
 
 QUERY: Final = "/api/v1/query"
@@ -61,7 +59,7 @@ class _State:
     received: list[Received] = field(default_factory=list)
 
 
-class FakePromQLApi:
+class FakePromQLApi(Served):
     """Serves on 127.0.0.1 (a free port) in a background thread; a context manager.
 
     With `credentials` (access key id, secret key) each signature is recomputed and a wrong one
@@ -78,36 +76,13 @@ class FakePromQLApi:
         self.region = region
         self.service = service
         self._state = _State()
-        self._stopping = threading.Event()
-        self._httpd = _Server(self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    # --- lifecycle ---------------------------------------------------------------------------------
-    def start(self) -> FakePromQLApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakePromQLApi:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        self._httpd = LoopbackServer(self._handle, server_version="FakePromQLApi/1.0")
 
     # --- what tests set and read ---------------------------------------------------------------------
     @property
     def url(self) -> str:
         """The base URL (what PROMQL_ENDPOINT holds); the API's paths follow it."""
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return f"http://127.0.0.1:{self._httpd.port}"
 
     def set_result(self, path: str, result: list[dict[str, Any]], *, warnings: list[str] | None = None) -> None:
         """Answer every later query on `path` with `result` (series in Prometheus's JSON format)."""
@@ -139,14 +114,18 @@ class FakePromQLApi:
             return self._state.lock.wait_for(lambda: len(self._state.received) >= count, timeout=timeout)
 
     # --- one request ---------------------------------------------------------------------------------
-    def _handle(self, handler: _Handler, method: str) -> None:
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        method = handler.command
+        if method not in ("GET", "POST"):
+            respond_json(handler, 405, _error("bad_data", f"method {method} not allowed"))
+            return
         headers = dict(handler.headers.items())
         parts = urlsplit(handler.path)
         body = b""
         if method == "POST":
             length = handler.headers.get("Content-Length", "")
             if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-                _send(handler, 400, _error("bad_data", "missing or oversized body"))
+                respond_json(handler, 400, _error("bad_data", "missing or oversized body"))
                 return
             body = handler.rfile.read(int(length))
         url = f"http://{header(headers, 'Host') or ''}{handler.path}"
@@ -166,10 +145,10 @@ class FakePromQLApi:
             self._state.lock.notify_all()
         if hang:
             handler.close_connection = True
-            self._stopping.wait(hang)
+            self._httpd.stopping.wait(hang)
             return
         with contextlib.suppress(OSError):  # the client gave up waiting
-            _send(handler, status, answer, extra)
+            respond_json(handler, status, answer, extra)
 
     def _answer(
         self, path: str, params: dict[str, str], problem: str | None
@@ -209,50 +188,6 @@ def _params(query: str, body: bytes, content_type: str | None) -> dict[str, str]
 
 def _error(kind: str, message: str) -> dict[str, Any]:
     return {"status": "error", "errorType": kind, "error": message}
-
-
-def _send(
-    handler: BaseHTTPRequestHandler, status: int, answer: dict[str, Any], extra: dict[str, str] | None = None
-) -> None:
-    data = json.dumps(answer).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(data)))
-    for name, value in (extra or {}).items():
-        handler.send_header(name, value)
-    handler.end_headers()
-    handler.wfile.write(data)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, fake: FakePromQLApi) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:  # no reverse DNS lookup of our own name
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that give up mid-answer are what the faults are for, not news."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakePromQLApi/1.0"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self, "GET")
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self, "POST")
 
 
 __all__ = ["QUERY", "QUERY_RANGE", "FakePromQLApi", "Received"]
