@@ -30,8 +30,10 @@ class LoopbackServer(ThreadingHTTPServer):
         host: str = "127.0.0.1",
         ssl_context: ssl.SSLContext | None = None,
         server_version: str = "SymbeeSimFake/1.0",
+        idle_seconds: float | None = None,
     ) -> None:
         self.handle = handle
+        self.idle_seconds = idle_seconds  # a connection silent this long is dropped (None: never)
         self.server_version = server_version
         self.lock = threading.Lock()
         self.connections = 0
@@ -77,6 +79,8 @@ class LoopbackServer(ThreadingHTTPServer):
         with self.lock:
             self.connections += 1
             self.live.add(request)
+        if self.idle_seconds is not None:
+            request.settimeout(self.idle_seconds)
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
@@ -101,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.server.handle(self)
 
-    do_GET = do_PUT = do_POST
+    do_GET = do_PUT = do_HEAD = do_DELETE = do_POST
 
 
 class Served:

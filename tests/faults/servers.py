@@ -19,7 +19,6 @@ import json
 import math
 import select
 import socket
-import socketserver
 import ssl
 import tempfile
 import threading
@@ -27,12 +26,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+from symbee_sim.serving import Handle, LoopbackServer
 from symbee_sim.tls import self_signed_certificate, server_context
 
 _IDLE_SECONDS = 30.0
@@ -40,52 +40,17 @@ _IDLE_SECONDS = 30.0
 _STALL_SECONDS = 120.0
 
 
-class _TrackingServer(ThreadingHTTPServer):
-    """A threading HTTP server that remembers its live connections so stop() can cut them."""
-
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.live: set[socket.socket] = set()
-        self.connections = 0
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        super().__init__(("127.0.0.1", 0), handler)
-
-    def server_bind(self) -> None:  # no reverse DNS lookup of our own name
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.lock:
-            self.connections += 1
-            self.live.add(request)
-        request.settimeout(_IDLE_SECONDS)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.lock:
-            self.live.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that give up mid-answer are what these servers are for, not news."""
-
-
 class _Background:
-    """Start/stop plumbing shared by the servers: serve in a thread, cut every connection at stop."""
+    """The servers' shared plumbing: symbee_sim's loopback server, started at once, every connection
+    cut at stop, and a connection idle for 30 s dropped."""
 
-    _httpd: _TrackingServer
-
-    def _start(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._httpd = _TrackingServer(handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+    def _start(self, handle: Handle) -> None:
+        self._httpd = LoopbackServer(handle, idle_seconds=_IDLE_SECONDS)
+        self._httpd.start()
 
     @property
     def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        return self._httpd.port
 
     @property
     def connections(self) -> int:
@@ -97,15 +62,7 @@ class _Background:
         return self._httpd.stopping
 
     def stop(self) -> None:
-        self._httpd.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        with self._httpd.lock:
-            live = list(self._httpd.live)
-        for sock in live:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=5)
+        self._httpd.stop()
 
     def __enter__(self) -> Self:
         return self
@@ -175,25 +132,15 @@ class ScriptedServer(_Background):
         self._respond = respond
         self._received: list[Received] = []
         self._lock = threading.Lock()
-        server = self
+        self._start(self._handle)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                with server._lock:
-                    server._received.append(Received(self.command, self.path, dict(self.headers.items()), body))
-                self.close_connection = True
-                server._respond(Exchange(self, body, server.stopping))
-
-            do_GET = do_PUT = do_HEAD = do_POST
-
-        self._start(Handler)
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        with self._lock:
+            self._received.append(Received(handler.command, handler.path, dict(handler.headers.items()), body))
+        handler.close_connection = True
+        self._respond(Exchange(handler, body, self.stopping))
 
     def url(self, host: str = "127.0.0.1", path: str = "/symbee") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -313,64 +260,54 @@ class AwsProxy(_Background):
         self._calls: list[AwsSeen] = []
         self._lock = threading.Lock()
         self._parse = True
-        proxy = self
+        self._start(self._handle)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        arrived = time.monotonic()
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        # botocore gzips PutMetricData bodies over 10 KB; rules and checks read them plain
+        plain = gzip.decompress(body) if handler.headers.get("Content-Encoding") == "gzip" else body
+        call = self._decode(handler.path, dict(handler.headers.items()), plain, parse=self._parse)
+        datums = len(call.params.get("MetricData", [])) if isinstance(call.params, dict) else 0
+        try:
+            rule = self._answer_for(call)
+            if isinstance(rule, Hang | Trickle):
+                seen = AwsSeen(call.service, call.operation, 0, datums, arrived)
+                with self._lock:
+                    self._calls.append(seen)
+                handler.close_connection = True
+                self._stall(handler, rule, seen, body)
+                return
+            answer = rule or self._forward(handler.command, handler.path, dict(handler.headers.items()), body)
+        except Exception as error:  # a bug in a test's rule: make it loud, not a dropped connection
+            answer = AwsAnswer(599, f"fault proxy error: {error!r}".encode())
+        with self._lock:
+            self._calls.append(AwsSeen(call.service, call.operation, answer.status, datums, arrived))
+        handler.send_response(answer.status)
+        for name, value in answer.headers:
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(answer.body)))
+        handler.end_headers()
+        handler.wfile.write(answer.body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                arrived = time.monotonic()
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                # botocore gzips PutMetricData bodies over 10 KB; rules and checks read them plain
-                plain = gzip.decompress(body) if self.headers.get("Content-Encoding") == "gzip" else body
-                call = proxy._decode(self.path, dict(self.headers.items()), plain, parse=proxy._parse)
-                datums = len(call.params.get("MetricData", [])) if isinstance(call.params, dict) else 0
-                try:
-                    rule = proxy._answer_for(call)
-                    if isinstance(rule, Hang | Trickle):
-                        seen = AwsSeen(call.service, call.operation, 0, datums, arrived)
-                        with proxy._lock:
-                            proxy._calls.append(seen)
-                        self.close_connection = True
-                        self._stall(rule, seen, body)
-                        return
-                    answer = rule or proxy._forward(self.command, self.path, dict(self.headers.items()), body)
-                except Exception as error:  # a bug in a test's rule: make it loud, not a dropped connection
-                    answer = AwsAnswer(599, f"fault proxy error: {error!r}".encode())
-                with proxy._lock:
-                    proxy._calls.append(AwsSeen(call.service, call.operation, answer.status, datums, arrived))
-                self.send_response(answer.status)
-                for name, value in answer.headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-
-            def _stall(self, rule: Hang | Trickle, seen: AwsSeen, body: bytes) -> None:
-                """Hang or trickle until the client closes the connection (noted in `seen`)."""
-                if isinstance(rule, Hang):
-                    if _wait_for_close(self.connection, proxy.stopping):
-                        seen.closed_by_client.set()
-                    return
-                answer = proxy._forward(self.command, self.path, dict(self.headers.items()), body)
-                head = [f"HTTP/1.1 {answer.status} X", *(f"{k}: {v}" for k, v in answer.headers)]
-                head += [f"Content-Length: {len(answer.body)}", "Connection: close"]
-                for byte in ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + answer.body:
-                    if proxy.stopping.wait(rule.interval):
-                        return
-                    try:
-                        self.wfile.write(bytes([byte]))
-                        self.wfile.flush()
-                    except OSError:  # the client cut the connection
-                        seen.closed_by_client.set()
-                        return
-
-            do_GET = do_PUT = do_DELETE = do_POST
-
-        self._start(Handler)
+    def _stall(self, handler: BaseHTTPRequestHandler, rule: Hang | Trickle, seen: AwsSeen, body: bytes) -> None:
+        """Hang or trickle until the client closes the connection (noted in `seen`)."""
+        if isinstance(rule, Hang):
+            if _wait_for_close(handler.connection, self.stopping):
+                seen.closed_by_client.set()
+            return
+        answer = self._forward(handler.command, handler.path, dict(handler.headers.items()), body)
+        head = [f"HTTP/1.1 {answer.status} X", *(f"{k}: {v}" for k, v in answer.headers)]
+        head += [f"Content-Length: {len(answer.body)}", "Connection: close"]
+        for byte in ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + answer.body:
+            if self.stopping.wait(rule.interval):
+                return
+            try:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            except OSError:  # the client cut the connection
+                seen.closed_by_client.set()
+                return
 
     @property
     def url(self) -> str:
