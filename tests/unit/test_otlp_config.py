@@ -1,13 +1,10 @@
 """METRICS_BACKEND and OTLP_METRICS_ENDPOINT: defaults, errors that name the variable, the
-publisher(s) each backend builds, with OpenTelemetry's libraries loaded only when needed, and the
-OTLP publisher's limits against the poll's time budget."""
+publisher(s) each backend builds, and the OTLP publisher's limits (what each backend imports:
+test_runtime_imports.py) against the poll's time budget."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -27,7 +24,6 @@ from queue_stats.runtime import PUBLISH_RESERVE_SECONDS, Runtime
 from queue_stats.settings import Settings
 
 MINIMAL = {n.ENV_COMPANY_CODE: "abc-gadgets", n.ENV_ENVIRONMENT: "prod", "AWS_REGION": "eu-west-1"}
-LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 
 
 def settings(**env: str) -> Settings:
@@ -104,32 +100,6 @@ def test_without_a_region_the_otlp_backend_fails_at_start_naming_aws_region(monk
     }
     with pytest.raises(ConfigError, match=r"^AWS_REGION is not set: say which region to publish OpenTelemetry metrics"):
         Runtime.create(Settings.from_env(env))
-
-
-def _modules_after(statement: str, env: dict[str, str]) -> set[str]:
-    code = f"import sys; {statement}; print(','.join(sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, **env, "PYTHONPATH": str(LAMBDA_SRC)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return set(out.stdout.strip().split(","))
-
-
-def test_the_classic_backend_never_loads_protobuf_so_its_cold_start_is_unchanged() -> None:
-    # Given the handler imported and the classic backend's runtime built, as a cold container does
-    env = {**MINIMAL, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}
-    build = (
-        "import os, queue_stats.handler as h; from queue_stats.settings import Settings; "
-        "h.Runtime.create(Settings.from_env(os.environ))"
-    )
-    classic = _modules_after(build, env)
-    # Then neither protobuf nor opentelemetry was imported; with METRICS_BACKEND=otel both are
-    assert not {m for m in classic if m.startswith(("google.protobuf", "opentelemetry"))}
-    otel = _modules_after(build, {**env, "METRICS_BACKEND": "otel"})
-    assert {"google.protobuf", "opentelemetry.proto.metrics.v1.metrics_pb2", "queue_stats.otlp"} <= otel
 
 
 def test_the_worst_otlp_publish_fits_in_the_time_kept_back_for_publishing() -> None:
