@@ -1,6 +1,6 @@
 """METRICS_BACKEND and OTLP_METRICS_ENDPOINT: defaults, errors that name the variable, the
-publisher(s) each backend builds, and the OTLP publisher's limits (what each backend imports:
-test_runtime_imports.py) against the poll's time budget."""
+publisher(s) each backend builds, and the OTLP publisher's limits against the poll's time budget
+(what each backend imports: test_runtime_imports.py)."""
 
 from __future__ import annotations
 
