@@ -1,6 +1,6 @@
 """Keeps a generated block of README.md, between two HTML-comment markers, in step with the code
-it is rendered from. The scripts that render one block each (failure_table.py, dashboard_doc.py,
-cost_table.py, notify_examples.py) share this command line: print the block, `--write` it into
+it is rendered from. The scripts that render one block each (the Makefile's DOC_SCRIPTS, which `make
+docs` runs) share this command line: print the block, `--write` it into
 README.md, or `--check` it."""
 
 from __future__ import annotations
